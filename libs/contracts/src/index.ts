@@ -1,0 +1,2 @@
+export * from './topic-contract';
+export * from './headers';
