@@ -1,0 +1,3 @@
+export * from './parse-config';
+export * from './env-schemas';
+export * from './redact';

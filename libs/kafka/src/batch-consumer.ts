@@ -1,0 +1,255 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { dlqTopicName, KAFKA_HEADERS, type TopicContract, type TopicValue } from '@attendance/contracts';
+import type { ContractProducer } from './contract-producer';
+import { isRetriableError, PoisonMessageError } from './errors';
+import type { KafkaMetrics } from './kafka-metrics';
+import type { KafkaLogger } from './logger';
+import { decodeValue, headersToStrings } from './message-codec';
+
+export interface ConsumedMessage<V> {
+  value: V;
+  key: string | null;
+  headers: Record<string, string>;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Broker timestamp (ms since epoch, as a string, like kafkajs). */
+  timestamp: string;
+}
+
+export type BatchHandler<V> = (messages: ConsumedMessage<V>[]) => Promise<void>;
+
+export interface BatchConsumerOptions<C extends TopicContract> {
+  kafka: Kafka;
+  groupId: string;
+  contract: C;
+  /**
+   * Applies a batch and resolves only when its effects are durable (e.g. the Postgres transaction committed).
+   * Must be idempotent: after a crash the batch is delivered again. A terminal (non-retriable) failure of a
+   * batch is retried one message at a time, so that only the guilty message goes to the DLQ.
+   */
+  handler: BatchHandler<TopicValue<C>>;
+  /** Used to dead-letter poison messages to `<topic>.dlq`. */
+  dlqProducer: ContractProducer;
+  logger: KafkaLogger;
+  metrics?: KafkaMetrics;
+  /** A new group reads the topic from the start (default), so nothing published before it existed is missed. */
+  fromBeginning?: boolean;
+  /** Largest slice of a fetched batch handed to the handler at once; offsets are committed after each slice. */
+  maxBatchSize?: number;
+  partitionsConsumedConcurrently?: number;
+  /** Back-off while a dependency is down: exponential from initialMs to maxMs, with full jitter. */
+  retry?: { initialMs: number; maxMs: number };
+  isRetriable?: (error: unknown) => boolean;
+}
+
+interface PoisonEntry {
+  message: KafkaMessage;
+  error: Error;
+}
+
+/**
+ * Consumes one topic in batches with at-least-once delivery and commit-after-effects:
+ *  1. decode + validate each message; poison goes to the DLQ (original bytes, error headers);
+ *  2. hand the valid ones to the handler; a retriable error (dependency down) pauses the partition and
+ *     retries the same messages after a back-off, without committing anything;
+ *  3. only after the handler resolved and the DLQ writes are acknowledged, commit `lastOffset + 1`.
+ */
+export class BatchConsumer<C extends TopicContract> {
+  private readonly consumer: Consumer;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly retryAttempts = new Map<number, number>();
+  private crashed: Error | null = null;
+  private running = false;
+  private lastDependencyError: { message: string; at: Date } | null = null;
+
+  constructor(private readonly options: BatchConsumerOptions<C>) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      allowAutoTopicCreation: true,
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      this.options.logger.error({ err: error, restart, groupId: options.groupId }, 'kafka consumer crashed');
+      if (!restart) this.crashed = error;
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.contract.name, fromBeginning: this.options.fromBeginning ?? true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    await this.consumer.disconnect();
+  }
+
+  /** For readiness: false once the consumer crashed for good or was stopped. */
+  isHealthy(): boolean {
+    return this.running && this.crashed === null;
+  }
+
+  /** The last time a dependency failure paused consumption (null once a batch succeeded again). */
+  dependencyProblem(): { message: string; at: Date } | null {
+    return this.lastDependencyError;
+  }
+
+  /** Resolves when the group has its partitions assigned; useful before publishing in tests. */
+  waitForAssignment(timeoutMs = 30000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no partition assignment within ${timeoutMs} ms`)), timeoutMs);
+      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        remove();
+        resolve();
+      });
+    });
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, pause, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    const group = this.options.groupId;
+    this.options.metrics?.consumerLag.set({ topic, group, partition: String(partition) }, Number(batch.offsetLag()));
+    const sliceSize = this.options.maxBatchSize ?? 1000;
+
+    for (let start = 0; start < batch.messages.length; start += sliceSize) {
+      if (!isRunning() || isStale()) return;
+      const slice = batch.messages.slice(start, start + sliceSize);
+      const { valid, poison } = this.decode(slice, topic, partition);
+      const started = process.hrtime.bigint();
+      try {
+        if (valid.length > 0) poison.push(...(await this.applyIsolatingPoison(valid, slice)));
+      } catch (error) {
+        this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'retry' }, seconds(started));
+        this.pauseForRetry(pause, partition, error);
+        return; // NOTE: nothing resolved or committed, so the same messages are fetched again after resume
+      }
+      this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'ok' }, seconds(started));
+      this.options.metrics?.batchSize.observe({ topic, group }, slice.length);
+      // TRICKY: the DLQ write must be acknowledged before the offset moves past the poison message
+      if (poison.length > 0) await this.deadLetter(poison, topic, partition);
+
+      const lastOffset = slice[slice.length - 1]!.offset;
+      resolveOffset(lastOffset);
+      await commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+      });
+      this.retryAttempts.delete(partition);
+      this.lastDependencyError = null;
+      await heartbeat();
+    }
+  }
+
+  private decode(messages: KafkaMessage[], topic: string, partition: number) {
+    const valid: ConsumedMessage<TopicValue<C>>[] = [];
+    const poison: PoisonEntry[] = [];
+    for (const message of messages) {
+      try {
+        valid.push({
+          value: decodeValue(this.options.contract, message.value),
+          key: message.key?.toString() ?? null,
+          headers: headersToStrings(message.headers),
+          topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+        });
+      } catch (error) {
+        if (!(error instanceof PoisonMessageError)) throw error;
+        poison.push({ message, error });
+      }
+    }
+    return { valid, poison };
+  }
+
+  /**
+   * Runs the handler on the whole slice; if it fails terminally, runs it once per message so that only the
+   * messages that really fail are dead-lettered. Retriable errors propagate (the caller pauses and retries).
+   */
+  private async applyIsolatingPoison(valid: ConsumedMessage<TopicValue<C>>[], slice: KafkaMessage[]): Promise<PoisonEntry[]> {
+    const retriable = this.options.isRetriable ?? isRetriableError;
+    try {
+      await this.options.handler(valid);
+      return [];
+    } catch (error) {
+      if (retriable(error)) throw error;
+      this.options.logger.warn({ err: error, size: valid.length }, 'batch failed terminally; retrying one message at a time');
+    }
+    const poison: PoisonEntry[] = [];
+    for (const item of valid) {
+      try {
+        await this.options.handler([item]);
+      } catch (error) {
+        if (retriable(error)) throw error;
+        const original = slice.find((m) => m.offset === item.offset)!;
+        poison.push({ message: original, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    return poison;
+  }
+
+  private pauseForRetry(pause: () => () => void, partition: number, error: unknown): void {
+    const attempt = (this.retryAttempts.get(partition) ?? 0) + 1;
+    this.retryAttempts.set(partition, attempt);
+    const { initialMs, maxMs } = this.options.retry ?? { initialMs: 500, maxMs: 30000 };
+    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 16));
+    const delayMs = Math.max(initialMs / 2, Math.round(Math.random() * ceiling));
+    const message = error instanceof Error ? error.message : String(error);
+    this.lastDependencyError = { message, at: new Date() };
+    this.options.metrics?.retries.inc({ topic: this.options.contract.name, group: this.options.groupId });
+    this.options.logger.warn(
+      { err: error, partition, attempt, delayMs, topic: this.options.contract.name },
+      'dependency unavailable; pausing partition and retrying the batch',
+    );
+    const resume = pause();
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.running) resume();
+    }, delayMs);
+    this.retryTimers.add(timer);
+  }
+
+  private async deadLetter(entries: PoisonEntry[], topic: string, partition: number): Promise<void> {
+    const failedAt = new Date().toISOString();
+    await this.options.dlqProducer.sendRaw(
+      dlqTopicName(topic),
+      entries.map(({ message, error }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          [KAFKA_HEADERS.dlqErrorClass]: error instanceof PoisonMessageError ? error.reason : error.name,
+          [KAFKA_HEADERS.dlqErrorMessage]: error.message.slice(0, 1000),
+          [KAFKA_HEADERS.dlqOriginalTopic]: topic,
+          [KAFKA_HEADERS.dlqOriginalPartition]: String(partition),
+          [KAFKA_HEADERS.dlqOriginalOffset]: message.offset,
+          [KAFKA_HEADERS.dlqFailedAt]: failedAt,
+          [KAFKA_HEADERS.dlqConsumerGroup]: this.options.groupId,
+        },
+      })),
+    );
+    for (const { message, error } of entries) {
+      const reason = error instanceof PoisonMessageError ? error.reason : 'handler-rejected';
+      this.options.metrics?.dlqMessages.inc({ topic, group: this.options.groupId, reason });
+      this.options.logger.warn({ topic, partition, offset: message.offset, reason, err: error }, 'message dead-lettered');
+    }
+  }
+}
+
+function seconds(startedNs: bigint): number {
+  return Number(process.hrtime.bigint() - startedNs) / 1e9;
+}

@@ -1,0 +1,79 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { TopicContract, TopicValue } from '@attendance/contracts';
+import type { KafkaMetrics } from './kafka-metrics';
+import type { KafkaLogger } from './logger';
+import { encodeMessage } from './message-codec';
+
+export interface ContractProducerOptions {
+  /** CloudEvents `ce_source` for everything this producer sends. */
+  source: string;
+  logger: KafkaLogger;
+  metrics?: KafkaMetrics;
+}
+
+export interface PublishOptions {
+  correlationId?: string;
+}
+
+/**
+ * An idempotent producer (acks=all) that validates every value against its topic contract before sending.
+ * `publish` resolves only once the broker has acknowledged every message, so callers may then mark their
+ * outbox rows as published.
+ *
+ * TRICKY: kafkajs' idempotence needs `maxInFlightRequests: 1`, otherwise concurrent sends can fail with
+ * OUT_OF_ORDER_SEQUENCE_NUMBER (tulios/kafkajs#598, #980). Batch many messages into one `publish` instead.
+ */
+export class ContractProducer {
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(kafka: Kafka, private readonly options: ContractProducerOptions) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10000 },
+    });
+    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Validates all values first (nothing is sent if one is invalid), then sends and awaits the broker's ack. */
+  async publish<C extends TopicContract>(contract: C, values: readonly TopicValue<C>[], options: PublishOptions = {}): Promise<void> {
+    if (values.length === 0) return;
+    const now = new Date();
+    const messages = values.map((value) =>
+      encodeMessage(contract, value, {
+        source: this.options.source,
+        now,
+        ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+      }),
+    );
+    await this.sendEncoded(contract.name, messages);
+  }
+
+  /**
+   * Sends pre-built messages without contract validation. Only for bytes that must travel unchanged,
+   * i.e. dead-lettering the original message.
+   */
+  async sendRaw(topic: string, messages: Message[]): Promise<void> {
+    await this.sendEncoded(topic, messages);
+  }
+
+  private async sendEncoded(topic: string, messages: Message[]): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages });
+    this.options.metrics?.producedMessages.inc({ topic }, messages.length);
+  }
+}

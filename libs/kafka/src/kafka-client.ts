@@ -1,0 +1,42 @@
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { KafkaConnectionConfig } from './kafka-config';
+import type { KafkaLogger } from './logger';
+
+/**
+ * Creates the kafkajs client. This file and the two wrappers beside it are the only places that know the
+ * client library (DESIGN.md section 8: a move to another client touches one library).
+ */
+export function createKafkaClient(config: KafkaConnectionConfig, logger: KafkaLogger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    ssl: config.ssl,
+    ...(config.sasl ? { sasl: toSaslOptions(config.sasl) } : {}),
+    connectionTimeout: 3000,
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 30000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => bridgeLog(logger, entry),
+  });
+}
+
+function bridgeLog(logger: KafkaLogger, { level, namespace, log }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+  const obj = { kafkaNamespace: namespace, ...fields };
+  // NOTE: kafkajs logs transient broker trouble (leader moves, a restarting broker) at ERROR; we surface it as
+  // WARN because the wrappers retry, pause or crash loudly themselves when it really matters.
+  if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(obj, message);
+  else if (level === logLevel.INFO) logger.info(obj, message);
+  else logger.debug(obj, message);
+}
+
+function toSaslOptions(sasl: NonNullable<KafkaConnectionConfig['sasl']>): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { IHeaders, Message } from 'kafkajs';
+import {
+  CLOUDEVENTS_SPEC_VERSION,
+  JSON_CONTENT_TYPE,
+  KAFKA_HEADERS,
+  type TopicContract,
+  type TopicValue,
+} from '@attendance/contracts';
+import { ContractViolationError, PoisonMessageError } from './errors';
+
+export interface EncodeOptions {
+  /** CloudEvents `ce_source`, e.g. `/device-gateway/gw-1`. */
+  source: string;
+  correlationId?: string;
+  now?: Date;
+}
+
+/**
+ * Validates a value against its topic contract and builds the Kafka message: key from the contract,
+ * JSON value, CloudEvents binary-mode headers. `ce_id` is the value's `eventId` when it has one (a punch's
+ * stable identity, so a redelivered punch carries the same id) and a random UUID otherwise.
+ */
+export function encodeMessage<C extends TopicContract>(contract: C, value: TopicValue<C>, options: EncodeOptions): Message {
+  const parsed = contract.schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ContractViolationError(
+      contract.name,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const eventId = (parsed.data as { eventId?: unknown }).eventId;
+  const headers: IHeaders = {
+    [KAFKA_HEADERS.ceId]: typeof eventId === 'string' ? eventId : randomUUID(),
+    [KAFKA_HEADERS.ceType]: contract.name,
+    [KAFKA_HEADERS.ceSource]: options.source,
+    [KAFKA_HEADERS.ceTime]: (options.now ?? new Date()).toISOString(),
+    [KAFKA_HEADERS.ceSpecVersion]: CLOUDEVENTS_SPEC_VERSION,
+    [KAFKA_HEADERS.contentType]: JSON_CONTENT_TYPE,
+  };
+  if (options.correlationId) headers[KAFKA_HEADERS.correlationId] = options.correlationId;
+  return { key: contract.key(parsed.data), value: JSON.stringify(parsed.data), headers };
+}
+
+/** Decodes and validates a consumed value; throws PoisonMessageError for anything that can never succeed. */
+export function decodeValue<C extends TopicContract>(contract: C, raw: Buffer | null): TopicValue<C> {
+  if (raw === null) throw new PoisonMessageError('missing-value', 'message has no value (tombstone)');
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new PoisonMessageError('invalid-json', (error as Error).message);
+  }
+  const parsed = contract.schema.safeParse(json);
+  if (!parsed.success) {
+    throw new PoisonMessageError(
+      'contract-violation',
+      parsed.error.issues
+        .slice(0, 10)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; '),
+    );
+  }
+  return parsed.data as TopicValue<C>;
+}
+
+/** Kafka headers arrive as Buffers (or arrays of them); we only use single string values. */
+export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const single = Array.isArray(value) ? value[0] : value;
+    if (single !== undefined) out[name] = single.toString();
+  }
+  return out;
+}

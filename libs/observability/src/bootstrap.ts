@@ -1,0 +1,38 @@
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+
+export interface BootstrapOptions {
+  module: Type<unknown> | DynamicModule;
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Largest accepted request body; APIs answer 413 beyond it. */
+  bodyLimitBytes?: number;
+}
+
+/**
+ * Starts a Nest application on Fastify with our logger, graceful shutdown on SIGTERM/SIGINT, and logs
+ * start-up failures as JSON before exiting non-zero (an orchestrator then restarts us).
+ */
+export async function bootstrapService({ module, port, host, logger, bodyLimitBytes = 1024 * 1024 }: BootstrapOptions): Promise<INestApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: bodyLimitBytes }), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(NestPinoLogger));
+  app.enableShutdownHooks();
+  await app.listen(port, host);
+  logger.info({ port, host }, 'service listening');
+  return app;
+}
+
+/** Wraps `main()` so a start-up error is logged as one JSON line and the process exits non-zero. */
+export function runMain(logger: Logger, main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100).unref();
+  });
+}

@@ -1,0 +1,5 @@
+export * from './root-logger';
+export * from './tokens';
+export * from './health-registry';
+export * from './observability.module';
+export * from './bootstrap';
