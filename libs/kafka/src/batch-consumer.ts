@@ -61,6 +61,7 @@ export class BatchConsumer<C extends TopicContract> {
   private readonly retryAttempts = new Map<number, number>();
   private crashed: Error | null = null;
   private running = false;
+  private assigned = false;
   private lastDependencyError: { message: string; at: Date } | null = null;
 
   constructor(private readonly options: BatchConsumerOptions<C>) {
@@ -76,6 +77,8 @@ export class BatchConsumer<C extends TopicContract> {
       this.options.logger.error({ err: error, restart, groupId: options.groupId }, 'kafka consumer crashed');
       if (!restart) this.crashed = error;
     });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.assigned = true));
+    this.consumer.on(this.consumer.events.REBALANCING, () => (this.assigned = false));
   }
 
   async start(): Promise<void> {
@@ -107,16 +110,13 @@ export class BatchConsumer<C extends TopicContract> {
     return this.lastDependencyError;
   }
 
-  /** Resolves when the group has its partitions assigned; useful before publishing in tests. */
-  waitForAssignment(timeoutMs = 30000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no partition assignment within ${timeoutMs} ms`)), timeoutMs);
-      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-        clearTimeout(timer);
-        remove();
-        resolve();
-      });
-    });
+  /** Resolves once the group has joined and has its assignment; useful before publishing in tests. */
+  async waitForAssignment(timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.assigned) {
+      if (Date.now() > deadline) throw new Error(`consumer group ${this.options.groupId}: no assignment within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {

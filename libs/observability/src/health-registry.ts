@@ -6,11 +6,17 @@ export interface ReadinessCheck {
   /** Resolves when healthy; throws (or rejects) with the reason otherwise. */
   check: () => Promise<void> | void;
   timeoutMs?: number;
+  /**
+   * A non-critical check is reported but does not make the service unready. Example: the gateway's Kafka
+   * uplink; the edge must keep accepting punches while it is down.
+   */
+  critical?: boolean;
 }
 
 export interface CheckResult {
   name: string;
   status: 'up' | 'down';
+  critical: boolean;
   durationMs: number;
   error?: string;
 }
@@ -29,11 +35,11 @@ export class HealthRegistry {
 
   async runAll(): Promise<{ ready: boolean; checks: CheckResult[] }> {
     const results = await Promise.all([...this.checks.values()].map((c) => runCheck(c)));
-    return { ready: results.every((r) => r.status === 'up'), checks: results };
+    return { ready: results.every((r) => r.status === 'up' || !r.critical), checks: results };
   }
 }
 
-async function runCheck({ name, check, timeoutMs = 2000 }: ReadinessCheck): Promise<CheckResult> {
+async function runCheck({ name, check, timeoutMs = 2000, critical = true }: ReadinessCheck): Promise<CheckResult> {
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -43,9 +49,9 @@ async function runCheck({ name, check, timeoutMs = 2000 }: ReadinessCheck): Prom
         timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
-    return { name, status: 'up', durationMs: Date.now() - started };
+    return { name, status: 'up', critical, durationMs: Date.now() - started };
   } catch (error) {
-    return { name, status: 'down', durationMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
+    return { name, status: 'down', critical, durationMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
   } finally {
     clearTimeout(timer);
   }

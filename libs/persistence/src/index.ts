@@ -1,0 +1,3 @@
+export * from './ensure-database';
+export * from './run-migrations';
+export * from './postgres-errors';

@@ -1,0 +1,61 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Registry } from 'prom-client';
+import { ContractProducer, createKafkaClient, kafkaConnectionFromEnv } from '@attendance/kafka';
+import { HealthRegistry, METRICS_REGISTRY, ROOT_LOGGER, type Logger } from '@attendance/observability';
+import { AdmsHttpServer } from './adms/adms-http-server';
+import { AdmsUploadService } from './adms/adms-upload.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { GatewayMetrics } from './health/gateway-metrics';
+import { OutboxRelay } from './relay/outbox-relay';
+import { EdgeStore } from './store/edge-store';
+
+/**
+ * Owns the gateway's long-lived parts and their order: open the store, start the device listener, start the
+ * relay; on shutdown the reverse, so no device is acknowledged after the store is closed.
+ */
+@Injectable()
+export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly store: EdgeStore;
+  private readonly producer: ContractProducer;
+  private readonly relay: OutboxRelay;
+  private readonly deviceServer: AdmsHttpServer;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    private readonly health: HealthRegistry,
+  ) {
+    this.store = EdgeStore.open(config.databasePath);
+    const metrics = new GatewayMetrics(registry, this.store);
+    const kafka = createKafkaClient(kafkaConnectionFromEnv(config.kafka, `device-gateway-${config.gatewayId}`), logger.child({ component: 'kafka' }));
+    this.producer = new ContractProducer(kafka, { source: `/device-gateway/${config.gatewayId}`, logger });
+    this.relay = new OutboxRelay(this.store, this.producer, metrics, logger.child({ component: 'outbox-relay' }), config.relay);
+    const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify());
+    this.deviceServer = new AdmsHttpServer({ config, store: this.store, uploads, metrics, logger: logger.child({ component: 'adms' }) });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.health.register({ name: 'sqlite', check: () => void this.store.db.prepare('SELECT 1').get() });
+    this.health.register({
+      name: 'kafka-uplink',
+      critical: false,
+      check: () => {
+        const uplink = this.relay.uplinkState();
+        if (uplink.state === 'down') throw new Error(`uplink down (${uplink.consecutiveFailures} failures): ${uplink.lastError}`);
+      },
+    });
+    const address = await this.deviceServer.listen();
+    this.logger.info({ address, devices: this.config.devices.size, database: this.config.databasePath }, 'ADMS device listener ready');
+    // NOTE: connecting is retried by the relay loop itself; the edge accepts punches with the uplink down
+    this.producer.connect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka not reachable yet; punches are buffered'));
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.deviceServer.close();
+    await this.relay.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    this.store.close();
+  }
+}
