@@ -13,14 +13,14 @@ const shared = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools,tests}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{libs,services,tools}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{libs,services,tools,tests}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/infra/jest-global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/infra/jest-global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/infra/jest-integration-timeouts.ts'],
     },
   ],
 };

@@ -1,5 +1,6 @@
-// Bundles each service to dist/services/<name>/main.js (see esbuild-options.mjs for why SWC is involved).
-// Usage: node tools/build/build-services.mjs [service ...]   (default: every service under services/)
+// Bundles each service to dist/services/<name>/main.js, and the device simulators to dist/tools/simulators/
+// (see esbuild-options.mjs for why SWC is involved).
+// Usage: node tools/build/build-services.mjs [service ...]   (default: every service, plus the simulators)
 import { readdirSync, existsSync } from 'node:fs';
 import { build } from 'esbuild';
 import { esbuildOptions } from './esbuild-options.mjs';
@@ -13,15 +14,14 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const services = wanted.length > 0 ? wanted : all;
+const simulators = wanted.length > 0 ? [] : readdirSync(`${root}tools/simulators`).filter((f) => f.endsWith('-simulator.ts'));
 const started = Date.now();
-await Promise.all(
-  services.map((name) =>
-    build(
-      esbuildOptions({
-        entryPoints: [`${root}services/${name}/src/main.ts`],
-        outfile: `${root}dist/services/${name}/main.js`,
-      }),
-    ),
+await Promise.all([
+  ...services.map((name) =>
+    build(esbuildOptions({ entryPoints: [`${root}services/${name}/src/main.ts`], outfile: `${root}dist/services/${name}/main.js` })),
   ),
-);
-console.log(`built ${services.join(', ')} in ${Date.now() - started} ms → dist/services/<name>/main.js`);
+  ...simulators.map((file) =>
+    build(esbuildOptions({ entryPoints: [`${root}tools/simulators/${file}`], outfile: `${root}dist/tools/simulators/${file.replace(/\.ts$/, '.js')}` })),
+  ),
+]);
+console.log(`built ${[...services, ...simulators].join(', ')} in ${Date.now() - started} ms → dist/`);

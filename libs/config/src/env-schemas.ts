@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Reusable env fragments; each service composes its own schema from these plus its own keys. */
 
-export const portSchema = z.coerce.number().int().min(1).max(65535);
+/** 0 asks the OS for any free port (used by tests that run several services side by side). */
+export const portSchema = z.coerce.number().int().min(0).max(65535);
 
 export const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

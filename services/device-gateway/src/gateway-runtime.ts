@@ -19,6 +19,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
+  /** Where devices reach us, e.g. `http://127.0.0.1:8081`; set once the listener is up. */
+  deviceListenerUrl: string | null = null;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -46,6 +48,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       },
     });
     const address = await this.deviceServer.listen();
+    this.deviceListenerUrl = address;
     this.logger.info({ address, devices: this.config.devices.size, database: this.config.databasePath }, 'ADMS device listener ready');
     // NOTE: connecting is retried by the relay loop itself; the edge accepts punches with the uplink down
     this.producer.connect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka not reachable yet; punches are buffered'));

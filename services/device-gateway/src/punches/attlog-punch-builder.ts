@@ -3,7 +3,7 @@ import {
   punchEventId,
   resolveLocalTime,
   TOPICS,
-  verifyModeFromZkPush,
+  verifyModeFromZkCode,
   type PunchRawV1,
 } from '@attendance/contracts';
 import type { AttlogRecord } from '../adms/attlog-parser';
@@ -59,10 +59,8 @@ export function buildPunchFromAttlog(
     localTime: resolved.localTime,
     timeZone: device.timeZone,
     punchedAt: resolved.punchedAt,
-    direction: directionFromZkStatus(record.statusCode),
-    directionRaw: record.statusCode,
-    verifyMode: verifyModeFromZkPush(record.verifyCode),
-    verifyModeRaw: record.verifyCode,
+    ...directionFromZkStatus(record.statusCode),
+    ...verifyModeFromZkCode(record.verifyCode, 'push'),
     workCode: record.workCode,
     source: 'push',
     receivedAt: meta.receivedAt.toISOString(),
@@ -79,7 +77,7 @@ export function buildPunchFromAttlog(
     return {
       ok: false,
       reason: 'contract-violation',
-      detail: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      detail: checked.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join('.')}: ${i.message}`).join('; '),
     };
   }
   return { ok: true, punch: checked.data };

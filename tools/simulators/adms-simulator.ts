@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { AdmsDevice, isOkReply, type AttlogPunch } from './adms-device';
+
+/**
+ * Demo and load driver: N simulated ADMS devices punching against a gateway.
+ *   node tools/build/run-ts.mjs tools/simulators/adms-simulator.ts --gateway http://127.0.0.1:8081 --devices 3
+ * Each device handshakes, then every interval uploads 1-3 punches of random employees. Like real firmware,
+ * a batch that is not acknowledged with `OK: n` is kept and sent again (with the same lines) after a pause.
+ */
+const { values } = parseArgs({
+  options: {
+    gateway: { type: 'string', default: 'http://127.0.0.1:8081' },
+    devices: { type: 'string', default: '3' },
+    'serial-prefix': { type: 'string', default: 'SIM' },
+    'time-zone': { type: 'string', default: 'Asia/Kolkata' },
+    'interval-ms': { type: 'string', default: '2000' },
+    employees: { type: 'string', default: '50' },
+    'max-uploads': { type: 'string', default: '0' },
+  },
+});
+
+const deviceCount = positiveInt(values.devices, 'devices');
+const intervalMs = positiveInt(values['interval-ms'], 'interval-ms');
+const employees = positiveInt(values.employees, 'employees');
+const maxUploads = Number(values['max-uploads']);
+let stopping = false;
+const totals = { acknowledged: 0, retries: 0 };
+
+async function runDevice(index: number): Promise<void> {
+  const serial = `${values['serial-prefix']}${String(index + 1).padStart(4, '0')}`;
+  const device = new AdmsDevice(serial, values.gateway!, values['time-zone']!);
+  await retryUntil(async () => {
+    const reply = await device.handshake();
+    if (reply.status !== 200) throw new Error(`handshake HTTP ${reply.status}`);
+    log({ serial, event: 'handshake', timeZoneOption: reply.options.get('TimeZone') });
+  });
+  let uploads = 0;
+  let pending: AttlogPunch[] = [];
+  while (!stopping && (maxUploads === 0 || uploads < maxUploads)) {
+    if (pending.length === 0) {
+      const count = 1 + Math.floor(Math.random() * 3);
+      pending = Array.from({ length: count }, () => device.punchNow(String(1 + Math.floor(Math.random() * employees))));
+    }
+    try {
+      const reply = await device.uploadPunches(pending);
+      if (isOkReply(reply, pending.length)) {
+        totals.acknowledged += pending.length;
+        log({ serial, event: 'uploaded', punches: pending.length, reply: reply.body.trim() });
+        pending = [];
+        uploads++;
+      } else {
+        totals.retries++;
+        log({ serial, event: 'not-acknowledged', status: reply.status, reply: reply.body.trim().slice(0, 80) });
+      }
+    } catch (error) {
+      totals.retries++;
+      log({ serial, event: 'gateway-unreachable', error: (error as Error).message });
+    }
+    await sleep(intervalMs * (0.5 + Math.random()));
+  }
+}
+
+async function retryUntil(work: () => Promise<void>): Promise<void> {
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (stopping) return;
+      log({ event: 'waiting-for-gateway', error: (error as Error).message });
+      await sleep(2000);
+    }
+  }
+}
+
+function positiveInt(raw: string | undefined, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} must be a positive integer (got "${raw}")`);
+    process.exit(2);
+  }
+  return n;
+}
+
+function log(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), sim: 'adms', ...fields })}\n`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopping = true;
+    log({ event: 'stopping', ...totals });
+    setTimeout(() => process.exit(0), 200).unref();
+  });
+}
+
+log({ event: 'start', gateway: values.gateway, devices: deviceCount, intervalMs });
+void Promise.all(Array.from({ length: deviceCount }, (_, i) => runDevice(i))).then(() => log({ event: 'done', ...totals }));
