@@ -41,6 +41,11 @@ export interface BatchConsumerOptions<C extends TopicContract> {
   /** Back-off while a dependency is down: exponential from initialMs to maxMs, with full jitter. */
   retry?: { initialMs: number; maxMs: number };
   isRetriable?: (error: unknown) => boolean;
+  /**
+   * Longest a fetch waits on the broker for data. NOTE: kafkajs also sleeps this long whenever every partition
+   * is paused, so it bounds how late a retry after a dependency outage can start. Default 1000 ms.
+   */
+  maxWaitTimeMs?: number;
 }
 
 interface PoisonEntry {
@@ -70,6 +75,7 @@ export class BatchConsumer<C extends TopicContract> {
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
       maxBytesPerPartition: 2 * 1024 * 1024,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 1000,
       allowAutoTopicCreation: true,
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {

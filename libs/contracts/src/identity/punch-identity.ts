@@ -1,0 +1,71 @@
+import { v5 as uuidv5 } from 'uuid';
+import { InvalidPunchIdentityError } from '../errors/contract-error';
+import { canonicalLocalTime } from '../time/local-time';
+
+/**
+ * UUIDv5 namespace of punch event ids. A random v4 UUID generated once for this project; it must never change,
+ * because every stored `eventId` (edge SQLite, Postgres, integrators' databases) was derived under it.
+ */
+export const PUNCH_EVENT_ID_NAMESPACE = '07f1f490-19d0-4d7e-93b5-e6ed27d84636';
+
+/** Version tag inside the canonical identity string, so a future derivation can never collide with this one. */
+export const PUNCH_IDENTITY_VERSION = 'punch.v1';
+
+/** The fields that identify one punch (DESIGN.md section 3.2). Nothing else: not the protocol, cursor or zone. */
+export interface PunchIdentity {
+  readonly tenantId: string;
+  /** As the device reports it, case-sensitive. */
+  readonly deviceSerial: string;
+  /** As enrolled on the device: a string, leading zeros significant (`"0012"` and `"12"` differ). */
+  readonly deviceUserId: string;
+  /** `YYYY-MM-DDTHH:mm:ss` or `YYYY-MM-DD HH:mm:ss`; fractional seconds are truncated. */
+  readonly localTime: string;
+}
+
+// Unpaired UTF-16 surrogates become U+FFFD in UTF-8, so two different strings could encode to the same bytes.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const utf8 = new TextEncoder();
+
+function lengthPrefixed(field: keyof PunchIdentity, value: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidPunchIdentityError(field, 'must be a non-empty string');
+  }
+  if (LONE_SURROGATE.test(value)) {
+    throw new InvalidPunchIdentityError(field, 'contains an unpaired UTF-16 surrogate');
+  }
+  return `${utf8.encode(value).length}:${value}`;
+}
+
+/**
+ * The canonical identity string of a punch, the input of {@link punchEventId}:
+ *
+ * ```
+ * punch.v1|<n>:<tenantId>|<n>:<deviceSerial>|<n>:<deviceUserId>|<YYYY-MM-DDTHH:mm:ss>
+ * ```
+ *
+ * where each `<n>` is the decimal UTF-8 byte length of the value that follows it. Values are taken exactly as
+ * given (no trimming, case folding or Unicode normalisation). The length prefixes make the encoding
+ * injective whatever characters the values contain: `("a|b", "c")` encodes as `3:a|b|1:c` and `("a", "b|c")`
+ * as `1:a|3:b|c`, so they can never collide. The local time comes last and has a fixed shape, so it needs no
+ * prefix.
+ *
+ * @throws InvalidPunchIdentityError for an empty field; InvalidLocalTimeError for a malformed local time.
+ */
+export function punchIdentityKey(identity: PunchIdentity): string {
+  return [
+    PUNCH_IDENTITY_VERSION,
+    lengthPrefixed('tenantId', identity.tenantId),
+    lengthPrefixed('deviceSerial', identity.deviceSerial),
+    lengthPrefixed('deviceUserId', identity.deviceUserId),
+    canonicalLocalTime(identity.localTime),
+  ].join('|');
+}
+
+/**
+ * The punch's `eventId`: UUIDv5 (SHA-1, RFC 9562) of {@link punchIdentityKey} under
+ * {@link PUNCH_EVENT_ID_NAMESPACE}, lower-case. The edge and the cloud both call this function, so the same
+ * punch arriving by push, pull, backfill or through two gateways gets the same id (DESIGN.md section 3.2).
+ */
+export function punchEventId(identity: PunchIdentity): string {
+  return uuidv5(punchIdentityKey(identity), PUNCH_EVENT_ID_NAMESPACE);
+}
