@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { type z } from 'zod';
 
 /** Thrown at start-up when configuration is invalid; lists every bad key at once. */
 export class ConfigError extends Error {

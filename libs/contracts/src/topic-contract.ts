@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 
 /**
  * One Kafka topic's contract: its name, how a message key is derived from a value, and the zod schema the

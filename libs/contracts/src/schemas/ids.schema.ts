@@ -43,6 +43,7 @@ export const DeviceUserIdSchema = z
   .min(1)
   .max(DEVICE_USER_ID_MAX_LENGTH)
   .regex(
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point of this pattern
     /^[^\s\x00-\x1F\x7F](?:[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F])?$/,
     'must have no control characters and no leading or trailing whitespace',
   )
