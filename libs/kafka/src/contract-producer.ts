@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { TopicContract, TopicValue } from '@attendance/contracts';
 import type { KafkaMetrics } from './kafka-metrics';
 import type { KafkaLogger } from './logger';
@@ -29,9 +29,15 @@ export class ContractProducer {
 
   constructor(kafka: Kafka, private readonly options: ContractProducerOptions) {
     this.producer = kafka.producer({
+      // Java-client-compatible murmur2 partitioning: the same key lands on the same partition whichever client
+      // (or a future replacement of kafkajs) produced it, which keeps per-device order (DESIGN.md 3.3).
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: true,
+      // NOTE: kafkajs warns that bounded retries "may invalidate EoS" for an idempotent producer. We want
+      // bounded retries: a send that fails surfaces to the caller (the gateway relay backs off and keeps its
+      // rows), and a re-send can at worst duplicate a message, which consumers dedupe by eventId anyway.
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10000 },
     });
     this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));

@@ -19,9 +19,13 @@ export function createKafkaClient(config: KafkaConnectionConfig, logger: KafkaLo
   });
 }
 
+/** Start-up notices of kafkajs that describe choices we made on purpose (see contract-producer.ts). */
+const EXPECTED_NOTICES = [/Limiting retries for the idempotent producer/];
+
 function bridgeLog(logger: KafkaLogger, { level, namespace, log }: LogEntry): void {
   const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
   const obj = { kafkaNamespace: namespace, ...fields };
+  if (EXPECTED_NOTICES.some((pattern) => pattern.test(message))) return logger.debug(obj, message);
   // NOTE: kafkajs logs transient broker trouble (leader moves, a restarting broker) at ERROR; we surface it as
   // WARN because the wrappers retry, pause or crash loudly themselves when it really matters.
   if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(obj, message);

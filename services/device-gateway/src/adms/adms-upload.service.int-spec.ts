@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GatewayConfig } from '../config/gateway.config';
+import { EdgeStore } from '../store/edge-store';
+import { buildHandshakeReply } from './adms-handshake';
+import { AdmsUploadService } from './adms-upload.service';
+
+// Real SQLite on disk (WAL, synchronous=FULL), as in production.
+describe(AdmsUploadService.name, () => {
+  let dir: string;
+  let store: EdgeStore;
+  let notified: number;
+  let service: AdmsUploadService;
+  const config = {
+    gatewayId: 'gw-1',
+    tenantId: 'tenant-a',
+    siteId: 'site-1',
+    siteTimeZone: 'Asia/Kolkata',
+    devices: new Map([['DEV1', { serial: 'DEV1', protocol: 'zk-push2', timeZone: 'Asia/Kolkata' }]]),
+  } as unknown as GatewayConfig;
+  const upload = (serial: string, body: string, stamp: string | null = '100') => ({
+    serial,
+    table: 'ATTLOG',
+    stamp,
+    pushVersion: '2.4.1',
+    query: `SN=${serial}&table=ATTLOG`,
+    body: Buffer.from(body),
+    receivedAt: new Date('2024-06-01T10:00:00Z'),
+  });
+  const count = (sql: string) => (store.db.prepare(sql).get() as { n: number }).n;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'edge-store-'));
+    store = EdgeStore.open(join(dir, 'gateway.sqlite'));
+    notified = 0;
+    service = new AdmsUploadService(store, config, () => notified++);
+  });
+
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs SQLite in WAL mode with synchronous=FULL', () => {
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it('stores raw body, punches and quarantine together and acknowledges every line', () => {
+    const outcome = service.handle(upload('DEV1', '1\t2024-06-01 15:00:00\t0\t1\nbad line\n2\t1999-01-01 00:00:00\t0\t1\n'));
+    expect(outcome).toEqual({ acknowledged: 3, punches: 1, quarantined: 2, deviceStatus: 'approved' });
+    expect(count('SELECT COUNT(*) AS n FROM raw_request')).toBe(1);
+    expect(count('SELECT COUNT(*) AS n FROM punch_outbox')).toBe(1);
+    expect(store.quarantine.latest(5).map((q) => q.reason).sort()).toEqual(['implausible-time', 'malformed-time']);
+    const [row] = store.outbox.nextUnpublished(1);
+    expect(JSON.parse(row!.payload)).toMatchObject({ punchedAt: '2024-06-01T09:30:00Z', deviceCursor: '100', source: 'push' });
+    expect(notified).toBe(1);
+  });
+
+  it('persists the Stamp per (device, table) and returns it in the next handshake', () => {
+    service.handle(upload('DEV1', '1\t2024-06-01 15:00:00\t0\t1\n', '9876'));
+    const reply = buildHandshakeReply({ serial: 'DEV1', timeZone: 'Asia/Kolkata', stamps: store.devices.stamps('DEV1'), now: new Date() });
+    expect(reply).toContain('ATTLOGStamp=9876\n');
+    expect(reply).toContain('Stamp=9876\n');
+    expect(reply).toContain('OPERLOGStamp=None\n');
+    expect(reply).toContain('TimeZone=330\n');
+  });
+
+  it('keeps an unknown device pending: raw data stored, nothing forwarded', () => {
+    const outcome = service.handle(upload('STRANGER', '1\t2024-06-01 15:00:00\t0\t1\n'));
+    expect(outcome).toMatchObject({ acknowledged: 1, punches: 0, deviceStatus: 'pending' });
+    expect(count("SELECT COUNT(*) AS n FROM raw_request WHERE outcome = 'pending-device'")).toBe(1);
+    expect(count('SELECT COUNT(*) AS n FROM punch_outbox')).toBe(0);
+    expect(notified).toBe(0);
+  });
+
+  it('commits nothing when the transaction fails, so the device keeps its batch', () => {
+    const outbox = store.outbox as unknown as { insert: () => void };
+    const original = outbox.insert;
+    outbox.insert = () => {
+      throw new Error('disk I/O error');
+    };
+    expect(() => service.handle(upload('DEV1', '1\t2024-06-01 15:00:00\t0\t1\n', '5'))).toThrow('disk I/O error');
+    outbox.insert = original;
+    expect(count('SELECT COUNT(*) AS n FROM raw_request')).toBe(0);
+    expect(count('SELECT COUNT(*) AS n FROM device_stamp')).toBe(0);
+    expect(notified).toBe(0);
+  });
+});
