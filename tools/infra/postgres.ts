@@ -1,9 +1,8 @@
 import { Client } from 'pg';
+import { ensureDatabase as ensureServiceDatabase } from '../../libs/persistence/src/ensure-database';
 import { redactUrl } from './redact-url';
 
 const CONNECT_TIMEOUT_MS = 5_000;
-// Two processes creating the same database at once: one wins, the other gets one of these.
-const ALREADY_EXISTS = new Set(['42P04' /* duplicate_database */, '23505' /* unique_violation in pg_database */]);
 
 /** The database name in a postgres:// URL. */
 export function databaseName(databaseUrl: string): string {
@@ -19,18 +18,14 @@ export function withDatabase(databaseUrl: string, name: string): string {
   return url.toString();
 }
 
-/** Creates the database named in the URL if it does not exist yet (via the `postgres` maintenance DB). */
+/**
+ * Creates the database named in the URL if it does not exist yet, with a message that says what to start when
+ * the server does not answer. The creation itself is the services' own (libs/persistence), imported by path
+ * because Jest's global setup does not resolve `@attendance/*` aliases.
+ */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
-  const name = databaseName(databaseUrl);
-  await withMaintenanceClient(databaseUrl, async (client) => {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount) return;
-    try {
-      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
-    } catch (error) {
-      if (!ALREADY_EXISTS.has((error as { code?: string }).code ?? '')) throw error;
-    }
-  });
+  await pingPostgres(databaseUrl);
+  await ensureServiceDatabase(databaseUrl);
 }
 
 /** Drops the database named in the URL, disconnecting its sessions (PG 13+ `WITH (FORCE)`). */

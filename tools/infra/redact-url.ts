@@ -1,10 +1,2 @@
-/** The URL with its password replaced, for error messages and logs. Non-URLs come back unchanged. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+// One implementation, in libs/config; imported by path because Jest's global setup resolves no aliases.
+export { redactUrl } from '../../libs/config/src/redact';
