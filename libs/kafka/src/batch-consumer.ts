@@ -46,6 +46,11 @@ export interface BatchConsumerOptions<C extends TopicContract> {
    * is paused, so it bounds how late a retry after a dependency outage can start. Default 1000 ms.
    */
   maxWaitTimeMs?: number;
+  /**
+   * How long the group waits for a silent member (e.g. one that was `kill -9`ed) before giving its partitions
+   * to others. Default 30000 ms; the broker's group.min.session.timeout.ms (6 s) is the floor.
+   */
+  sessionTimeoutMs?: number;
 }
 
 interface PoisonEntry {
@@ -72,7 +77,7 @@ export class BatchConsumer<C extends TopicContract> {
   constructor(private readonly options: BatchConsumerOptions<C>) {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30000,
       heartbeatInterval: 3000,
       maxBytesPerPartition: 2 * 1024 * 1024,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1000,

@@ -11,18 +11,21 @@ export interface BootstrapOptions {
   logger: Logger;
   /** Largest accepted request body; APIs answer 413 beyond it. */
   bodyLimitBytes?: number;
+  /** Last set-up before listening (e.g. mounting OpenAPI docs). */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
 /**
  * Starts a Nest application on Fastify with our logger, graceful shutdown on SIGTERM/SIGINT, and logs
  * start-up failures as JSON before exiting non-zero (an orchestrator then restarts us).
  */
-export async function bootstrapService({ module, port, host, logger, bodyLimitBytes = 1024 * 1024 }: BootstrapOptions): Promise<INestApplication> {
+export async function bootstrapService({ module, port, host, logger, bodyLimitBytes = 1024 * 1024, configure }: BootstrapOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: bodyLimitBytes }), {
     bufferLogs: true,
   });
   app.useLogger(app.get(NestPinoLogger));
   app.enableShutdownHooks();
+  await configure?.(app);
   await app.listen(port, host);
   logger.info({ port, host }, 'service listening');
   return app;

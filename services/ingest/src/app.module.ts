@@ -1,17 +1,33 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ObservabilityModule, type Logger } from '@attendance/observability';
+import { AcceptedPublishing } from './accepted/accepted-publishing';
+import { ApiKeyGuard } from './api/api-key.guard';
+import { PunchBatchService } from './api/punch-batch.service';
+import { PunchesController } from './api/punches.controller';
+import { PunchQueryRepository } from './api/punch-query.repository';
 import { INGEST_CONFIG, type IngestConfig } from './config/ingest.config';
+import { IngestKafka } from './kafka/ingest-kafka';
 import { IngestDatabase } from './persistence/ingest-database';
 import { PunchIngestion } from './punches/punch-ingestion';
 
-/** ingest: raw punches from Kafka into Postgres, exactly one row per punch identity. */
+/** ingest: raw punches (Kafka or HTTP) into Postgres, exactly one row and one accepted event per punch. */
 @Module({})
 export class AppModule {
   static register(config: IngestConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [ObservabilityModule.forRoot({ service: { name: 'ingest', version: config.SERVICE_VERSION }, logger })],
-      providers: [{ provide: INGEST_CONFIG, useValue: config }, IngestDatabase, PunchIngestion],
+      controllers: [PunchesController],
+      providers: [
+        { provide: INGEST_CONFIG, useValue: config },
+        IngestDatabase,
+        IngestKafka,
+        AcceptedPublishing,
+        PunchIngestion,
+        ApiKeyGuard,
+        PunchBatchService,
+        PunchQueryRepository,
+      ],
     };
   }
 }

@@ -2,6 +2,26 @@ import { z } from 'zod';
 import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, postgresUrlSchema, type Env } from '@attendance/config';
 import { kafkaEnvSchema } from '@attendance/kafka';
 
+/**
+ * API keys of agents and integrators: `keyId:tenantId:sha256hex` entries, comma-separated. A client sends
+ * `x-api-key: <keyId>.<secret>`; only the SHA-256 of the secret is configured (never the secret itself).
+ */
+const apiKeysSchema = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9._-]{1,128}:[0-9a-f]{64}$/, 'each entry must be keyId:tenantId:sha256hex')
+        .transform((entry) => {
+          const [keyId, tenantId, secretSha256] = entry.split(':') as [string, string, string];
+          return { keyId, tenantId, secretSha256 };
+        }),
+    ),
+  );
+
 const ingestEnvSchema = kafkaEnvSchema.extend({
   PORT: portSchema.default(3001),
   HOST: z.string().default('0.0.0.0'),
@@ -10,13 +30,30 @@ const ingestEnvSchema = kafkaEnvSchema.extend({
   /** Create the database if missing and apply migrations at start-up (a k8s Job can do it instead). */
   DB_MIGRATE_ON_START: booleanFromEnv.default(true),
   INGEST_CONSUMER_GROUP: z.string().min(1).default('ingest'),
-  INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10000).default(1000),
+  INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(20000).default(2000),
+  /** How long a crashed instance holds its partitions before the group moves them to the others. */
+  INGEST_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(30000),
   INGEST_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  /** Daily partitions created ahead of time; older days are created on demand when a backfill needs them. */
+  INGEST_PARTITIONS_AHEAD_DAYS: z.coerce.number().int().min(1).max(60).default(7),
+  /** Drop partitions (whole days of punches) older than this; 0 keeps everything. */
+  INGEST_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
+  ACCEPTED_RELAY_BATCH: z.coerce.number().int().min(1).max(20000).default(2000),
+  ACCEPTED_RELAY_IDLE_MS: z.coerce.number().int().min(10).max(3_600_000).default(200),
+  INGEST_API_KEYS: apiKeysSchema,
+  /** Largest `POST /api/v1/punches/batch`. */
+  INGEST_HTTP_BATCH_MAX: z.coerce.number().int().min(1).max(20000).default(5000),
+  /**
+   * TEST ONLY (crash tests): `kill -9` this process right after the first batch's Postgres commit, before its
+   * Kafka offsets are committed, i.e. at the worst moment for exactly-once.
+   */
+  FAULT_CRASH_AFTER_DB_COMMIT: booleanFromEnv.default(false),
   LOG_LEVEL: logLevelSchema,
   SERVICE_VERSION: z.string().default('0.1.0-dev'),
 });
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;
+export type ApiKeyEntry = IngestConfig['INGEST_API_KEYS'][number];
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
 export function loadIngestConfig(env: Env): IngestConfig {

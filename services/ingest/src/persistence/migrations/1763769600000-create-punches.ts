@@ -1,9 +1,19 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * One row per punch identity (DESIGN.md 3.2). `event_id` is the UUIDv5 of the identity, computed by
- * libs/contracts at the edge; the identity columns carry their own unique constraint as well, so the
- * guarantee holds even if an event id were ever derived differently.
+ * Punches, one row per punch identity (DESIGN.md 3.2), partitioned by day of `local_time`.
+ *
+ * TRICKY: Postgres enforces uniqueness per partition only, so the unique key must contain the partition key.
+ * The identity (tenant, device, user, local time) contains `local_time`, so partitioning by it keeps dedupe
+ * exact: every copy of a punch maps to the same partition and collides there. `event_id` is a UUIDv5 of that
+ * identity, hence also unique, but it cannot be the primary key on its own.
+ *
+ * Daily partitions are created on demand by PartitionManager (before each batch insert, cached) and ahead of
+ * time by the maintenance loop; there is no DEFAULT partition, because attaching a new day to a table with a
+ * default partition would have to scan and move that partition's rows.
+ *
+ * The accepted outbox is written in the same statement as the punches (see PunchWriter), so an accepted
+ * event exists if and only if the row was new.
  */
 export class CreatePunches1763769600000 implements MigrationInterface {
   name = 'CreatePunches1763769600000';
@@ -11,14 +21,14 @@ export class CreatePunches1763769600000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE ingest.punches (
-        event_id        uuid        PRIMARY KEY,
         tenant_id       text        NOT NULL,
-        site_id         text        NOT NULL,
-        gateway_id      text        NOT NULL,
         device_serial   text        NOT NULL,
-        protocol        text        NOT NULL,
         device_user_id  text        NOT NULL,
         local_time      timestamp   NOT NULL,
+        event_id        uuid        NOT NULL,
+        site_id         text        NOT NULL,
+        gateway_id      text        NOT NULL,
+        protocol        text        NOT NULL,
         time_zone       text        NOT NULL,
         punched_at      timestamptz NOT NULL,
         direction       text        NOT NULL,
@@ -31,14 +41,28 @@ export class CreatePunches1763769600000 implements MigrationInterface {
         device_cursor   text,
         flags           jsonb       NOT NULL,
         raw             text        NOT NULL,
-        first_seen_at   timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT punches_identity UNIQUE (tenant_id, device_serial, device_user_id, local_time)
+        first_seen_at   timestamptz NOT NULL,
+        accepted_at     timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT punches_identity PRIMARY KEY (tenant_id, device_serial, device_user_id, local_time)
+      ) PARTITION BY RANGE (local_time)`);
+    // The queries integrators make: an employee over a time range, a device over a time range, a site's day.
+    await q.query('CREATE INDEX punches_employee_time ON ingest.punches (tenant_id, device_user_id, punched_at)');
+    await q.query('CREATE INDEX punches_device_time ON ingest.punches (tenant_id, device_serial, punched_at)');
+    await q.query('CREATE INDEX punches_site_day ON ingest.punches (tenant_id, site_id, local_time)');
+    await q.query('CREATE INDEX punches_event_id ON ingest.punches (event_id)');
+
+    await q.query(`
+      CREATE TABLE ingest.accepted_outbox (
+        id            bigserial   PRIMARY KEY,
+        event_id      uuid        NOT NULL,
+        payload       text        NOT NULL,
+        first_seen_at timestamptz NOT NULL,
+        accepted_at   timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query('CREATE INDEX punches_tenant_employee_time ON ingest.punches (tenant_id, device_user_id, punched_at)');
-    await q.query('CREATE INDEX punches_tenant_device_time ON ingest.punches (tenant_id, device_serial, punched_at)');
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE ingest.accepted_outbox');
     await q.query('DROP TABLE ingest.punches');
   }
 }
