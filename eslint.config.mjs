@@ -55,7 +55,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config/**/*.ts', '**/main.ts', 'tools/**/*.{ts,mjs}', 'deploy/**/*.cjs', 'tests/**/*.ts', 'libs/testing/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', 'jest.config.js'],
+    files: ['**/config/**/*.ts', '**/main.ts', '**/test/**/*.ts', 'tools/**/*.{ts,mjs}', 'deploy/**/*.cjs', 'tests/**/*.ts', 'libs/testing/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', 'jest.config.js'],
     rules: { 'no-restricted-syntax': 'off', 'no-console': 'off' },
   },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
