@@ -3,3 +3,4 @@ export * from './tokens';
 export * from './health-registry';
 export * from './observability.module';
 export * from './bootstrap';
+export * from './api-docs.module';

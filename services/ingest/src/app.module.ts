@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ObservabilityModule, type Logger } from '@attendance/observability';
+import { ApiDocsModule, ObservabilityModule, type Logger } from '@attendance/observability';
 import { AcceptedPublishing } from './accepted/accepted-publishing';
 import { ApiKeyGuard } from './api/api-key.guard';
+import { buildIngestOpenApi } from './api/openapi-document';
 import { PunchBatchService } from './api/punch-batch.service';
 import { PunchesController } from './api/punches.controller';
 import { PunchQueryRepository } from './api/punch-query.repository';
@@ -16,7 +17,10 @@ export class AppModule {
   static register(config: IngestConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ObservabilityModule.forRoot({ service: { name: 'ingest', version: config.SERVICE_VERSION }, logger })],
+      imports: [
+        ObservabilityModule.forRoot({ service: { name: 'ingest', version: config.SERVICE_VERSION }, logger }),
+        ApiDocsModule.forDocument(buildIngestOpenApi(config.SERVICE_VERSION, config.INGEST_HTTP_BATCH_MAX)),
+      ],
       controllers: [PunchesController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
