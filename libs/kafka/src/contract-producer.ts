@@ -78,8 +78,40 @@ export class ContractProducer {
     await this.sendEncoded(topic, messages);
   }
 
+  /**
+   * TRICKY: the broker refuses a record batch over `message.max.bytes` (1 MB by default), and all messages of
+   * one key share a partition, hence one batch. Large publishes (an outbox of one busy device) are therefore
+   * sent in slices of at most MAX_SEND_BYTES, in order.
+   */
   private async sendEncoded(topic: string, messages: Message[]): Promise<void> {
-    await this.producer.send({ topic, acks: -1, messages });
-    this.options.metrics?.producedMessages.inc({ topic }, messages.length);
+    for (const slice of slicesByBytes(messages, MAX_SEND_BYTES)) {
+      await this.producer.send({ topic, acks: -1, messages: slice });
+      this.options.metrics?.producedMessages.inc({ topic }, slice.length);
+    }
   }
+}
+
+const MAX_SEND_BYTES = 512 * 1024;
+
+function approximateSize(message: Message): number {
+  const size = (v: unknown) => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length);
+  let headers = 0;
+  for (const [name, value] of Object.entries(message.headers ?? {})) headers += name.length + size(value);
+  return size(message.key) + size(message.value) + headers + 64;
+}
+
+function* slicesByBytes(messages: Message[], maxBytes: number): Generator<Message[]> {
+  let slice: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const messageBytes = approximateSize(message);
+    if (slice.length > 0 && bytes + messageBytes > maxBytes) {
+      yield slice;
+      slice = [];
+      bytes = 0;
+    }
+    slice.push(message);
+    bytes += messageBytes;
+  }
+  if (slice.length > 0) yield slice;
 }

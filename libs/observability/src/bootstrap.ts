@@ -25,6 +25,7 @@ export async function bootstrapService({ module, port, host, logger, bodyLimitBy
   });
   app.useLogger(app.get(NestPinoLogger));
   app.enableShutdownHooks();
+  armShutdownWatchdog(logger);
   await configure?.(app);
   await app.listen(port, host);
   logger.info({ port, host }, 'service listening');
@@ -38,4 +39,22 @@ export function runMain(logger: Logger, main: () => Promise<unknown>): void {
     process.exitCode = 1;
     setTimeout(() => process.exit(1), 100).unref();
   });
+}
+
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+/**
+ * A graceful shutdown that cannot finish (a dependency gone, a client retrying forever) must not leave the
+ * process hanging: if it has not exited SHUTDOWN_TIMEOUT_MS after SIGTERM/SIGINT, log and exit. Every promise
+ * of ours is designed for a hard stop anyway (nothing is acknowledged before it is durable).
+ */
+function armShutdownWatchdog(logger: Logger): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        logger.error({ signal, timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'graceful shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+    });
+  }
 }

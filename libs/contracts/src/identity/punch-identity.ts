@@ -67,5 +67,18 @@ export function punchIdentityKey(identity: PunchIdentity): string {
  * punch arriving by push, pull, backfill or through two gateways gets the same id (DESIGN.md section 3.2).
  */
 export function punchEventId(identity: PunchIdentity): string {
-  return uuidv5(punchIdentityKey(identity), PUNCH_EVENT_ID_NAMESPACE);
+  const key = punchIdentityKey(identity);
+  let id = recentIds.get(key);
+  if (id === undefined) {
+    id = uuidv5(key, PUNCH_EVENT_ID_NAMESPACE);
+    // A bounded memo: a punch's id is derived again and again on its way (gateway build, the producer's
+    // contract check, ingest's decode, the accepted event's check), and SHA-1 showed up in profiles. Clearing
+    // when full keeps memory flat (about 64k short strings) without LRU bookkeeping.
+    if (recentIds.size >= RECENT_IDS_MAX) recentIds.clear();
+    recentIds.set(key, id);
+  }
+  return id;
 }
+
+const RECENT_IDS_MAX = 65_536;
+const recentIds = new Map<string, string>();

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { killWithParent, withParentDeathSignal } from '../infra/child-reaper';
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function progress(message: string): void {
+  process.stdout.write(`[bench] ${message}\n`);
+}
+
+/** Reads a Prometheus counter/gauge (first sample, no labels) from a /metrics page. */
+export async function readMetric(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/** Starts a built service bundle as a child process and waits for /health/ready. */
+export async function startServiceProcess(root: string, service: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
+  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of the service (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  // As deployed (deploy/docker): a larger young generation, because the batch loops allocate a lot of
+  // short-lived objects and scavenges showed up as ~16% of CPU.
+  profile.push(...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean));
+  // The service must not outlive the benchmark, however the benchmark ends (Ctrl-C, kill, crash).
+  const [command, args] = withParentDeathSignal(process.execPath, [...profile, join(root, `dist/services/${service}/main.js`)]);
+  const child = spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const release = killWithParent(child.pid!);
+  child.once('exit', release);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(readyUrl)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${service} not ready at ${readyUrl}`);
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
