@@ -29,14 +29,18 @@ const { values: args } = parseArgs({
     'duplicate-ratio': { type: 'string', default: '0.2' },
     'steady-rate': { type: 'string', default: '2000' },
     'steady-seconds': { type: 'string', default: '20' },
+    replicas: { type: 'string', default: '1' },
+    partitions: { type: 'string', default: '3' },
   },
 });
 const TOTAL = Number(args.messages);
 const DUPLICATE_RATIO = Number(args['duplicate-ratio']);
 const STEADY_RATE = Number(args['steady-rate']);
 const STEADY_SECONDS = Number(args['steady-seconds']);
+const REPLICAS = Number(args.replicas);
 const BATCH = 2000;
-const CONCURRENCY = 3;
+/** Raw-topic partitions, and ingest's partitionsConsumedConcurrently (and the baseline's connections). */
+const CONCURRENCY = Number(args.partitions);
 const root = repoRoot();
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -90,8 +94,8 @@ async function baseline(url: string, messages: PunchRawV1[]): Promise<number> {
   }));
   await clients[0]!.query(`CREATE TABLE IF NOT EXISTS ingest.punches_p20250602 PARTITION OF ingest.punches FOR VALUES FROM ('2025-06-02') TO ('2025-06-03')`);
   const cols = ['tenant_id', 'device_serial', 'device_user_id', 'local_time', 'event_id', 'site_id', 'gateway_id', 'protocol', 'time_zone', 'punched_at',
-    'direction', 'direction_raw', 'verify_mode', 'verify_mode_raw', 'work_code', 'source', 'received_at', 'device_cursor', 'flags', 'raw', 'first_seen_at'];
-  const types = ['text', 'text', 'text', 'timestamp', 'uuid', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'jsonb', 'text', 'timestamptz'];
+    'direction', 'direction_raw', 'verify_mode', 'verify_mode_raw', 'work_code', 'source', 'received_at', 'device_cursor', 'flags', 'raw', 'first_seen_at', 'accepted_at', 'origin_partition', 'origin_offset'];
+  const types = ['text', 'text', 'text', 'timestamp', 'uuid', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'jsonb', 'text', 'timestamptz', 'timestamptz', 'int4', 'int8'];
   const sql = `INSERT INTO ingest.punches (${cols.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`;
   const batches: PunchRawV1[][] = [];
   for (let i = 0; i < messages.length; i += BATCH) batches.push(messages.slice(i, i + BATCH));
@@ -108,7 +112,7 @@ async function baseline(url: string, messages: PunchRawV1[]): Promise<number> {
       const params = cols.map(() => [] as unknown[]);
       for (const p of unique) {
         [p.tenantId, p.deviceSerial, p.deviceUserId, p.localTime, p.eventId, p.siteId, p.gatewayId, p.protocol, p.timeZone, p.punchedAt,
-          p.direction, p.directionRaw, p.verifyMode, p.verifyModeRaw, p.workCode, p.source, p.receivedAt, p.deviceCursor, JSON.stringify(p.flags), p.raw, p.receivedAt]
+          p.direction, p.directionRaw, p.verifyMode, p.verifyModeRaw, p.workCode, p.source, p.receivedAt, p.deviceCursor, JSON.stringify(p.flags), p.raw, p.receivedAt, new Date().toISOString(), 0, Number(p.deviceCursor)]
           .forEach((v, i) => params[i]!.push(v));
       }
       await client.query(sql, params);
@@ -143,9 +147,15 @@ async function main(): Promise<void> {
   progress('pre-loading the raw topic…');
   for (let i = 0; i < messages.length; i += 5000) await producer.publish(TOPICS.punchRaw, messages.slice(i, i + 5000));
 
-  const ingest = await startServiceProcess(root, 'ingest', { ...common, PORT: '3912', DATABASE_URL: pipelineUrl, INGEST_CONSUMER_GROUP: 'bench-ingest' }, 'http://127.0.0.1:3912/health/ready');
-  const metrics = 'http://127.0.0.1:3912/metrics';
-  const consumed = async () => (await readMetric(metrics, 'ingest_punches_inserted_total')) + (await readMetric(metrics, 'ingest_punches_duplicate_total'));
+  // Replicas share the consumer group (partitions are split between them), as ingest scales in production.
+  const replicas = await Promise.all(
+    Array.from({ length: REPLICAS }, (_, i) =>
+      startServiceProcess(root, 'ingest', { ...common, PORT: String(3912 + i), DATABASE_URL: pipelineUrl, INGEST_CONSUMER_GROUP: 'bench-ingest' }, `http://127.0.0.1:${3912 + i}/health/ready`),
+    ),
+  );
+  const metricsUrls = replicas.map((_, i) => `http://127.0.0.1:${3912 + i}/metrics`);
+  const sumMetric = async (name: string) => (await Promise.all(metricsUrls.map((url) => readMetric(url, name)))).reduce((a, b) => a + b, 0);
+  const consumed = async () => (await sumMetric('ingest_punches_inserted_total')) + (await sumMetric('ingest_punches_duplicate_total'));
   let firstAt = 0;
   let last = 0;
   for (;;) {
@@ -157,7 +167,17 @@ async function main(): Promise<void> {
   }
   const pipelineSeconds = (performance.now() - firstAt) / 1000;
   const pipelineRate = messages.length / pipelineSeconds;
-  const inserted = await readMetric(metrics, 'ingest_punches_inserted_total');
+  const inserted = await sumMetric('ingest_punches_inserted_total');
+  // Where the time went, from ingest's own metrics (histogram sums and counts).
+  const batches = await sumMetric('kafka_consumer_batch_size_count');
+  const batchMessages = await sumMetric('kafka_consumer_batch_size_sum');
+  const insertSeconds = await sumMetric('ingest_insert_duration_seconds_sum');
+  const handlerSeconds = await sumMetric('kafka_consumer_handler_duration_seconds_sum');
+  progress(
+    `pipeline detail: ${batches} batches of ${Math.round(batchMessages / Math.max(1, batches))} on average; ` +
+      `per batch ${((1000 * insertSeconds) / Math.max(1, batches)).toFixed(1)} ms in Postgres, ` +
+      `${((1000 * (handlerSeconds - insertSeconds)) / Math.max(1, batches)).toFixed(1)} ms publishing accepted events`,
+  );
   progress(`pipeline: ${Math.round(pipelineRate)} msgs/s (${inserted} new rows, expected ${uniqueCount})`);
 
   progress(`latency: publishing ${STEADY_RATE}/s for ${STEADY_SECONDS} s…`);
@@ -187,13 +207,14 @@ async function main(): Promise<void> {
   }
   const latencies = rows.map((r) => Number(r.committed_ms) - sentAt.get(r.event_id)!).sort((a, b) => a - b);
   await pg.end();
-  await stopProcess(ingest);
+  await Promise.all(replicas.map((replica) => stopProcess(replica)));
   await producer.disconnect();
   await broker.stop();
 
   const result = {
     at: new Date().toISOString(),
     messages: TOTAL,
+    replicas: REPLICAS,
     duplicateRatio: DUPLICATE_RATIO,
     baselineRowsPerSecond: Math.round(baselineRate),
     pipelineMessagesPerSecond: Math.round(pipelineRate),
@@ -207,9 +228,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `ingest benchmark — ${TOTAL} messages, ${DUPLICATE_RATIO * 100}% duplicates, ${CONCURRENCY} partitions, batches of ${BATCH}`,
+      `ingest benchmark — ${TOTAL} messages, ${DUPLICATE_RATIO * 100}% duplicates, ${CONCURRENCY} partitions, batches of ${BATCH}, ${REPLICAS} ingest replica(s)`,
       `  baseline  INSERT … ON CONFLICT DO NOTHING (same rows, same table) : ${result.baselineRowsPerSecond} rows/s`,
-      `  pipeline  raw topic → ingest → Postgres (+ accepted outbox)         : ${result.pipelineMessagesPerSecond} msgs/s   (target ≥ 20000)`,
+      `  pipeline  raw topic → ingest → Postgres → accepted topic           : ${result.pipelineMessagesPerSecond} msgs/s   (target ≥ 20000)`,
       `  ratio     pipeline / baseline                                      : ${result.ratio}   (target ≥ 0.6)`,
       `  latency   publish → committed row at ${result.steadyRate}/s                  : p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms (${result.latencyMs.samples} samples)`,
       `  rows      ${inserted} new rows for ${uniqueCount} unique punches: ${result.rowsOk ? 'exact' : 'MISMATCH'}`,

@@ -2,7 +2,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { TopicContract, TopicValue } from '@attendance/contracts';
 import type { KafkaMetrics } from './kafka-metrics';
 import type { KafkaLogger } from './logger';
-import { encodeMessage } from './message-codec';
+import { cloudEventHeaders, encodeMessage } from './message-codec';
 
 export interface ContractProducerOptions {
   /** CloudEvents `ce_source` for everything this producer sends. */
@@ -68,6 +68,24 @@ export class ContractProducer {
       }),
     );
     await this.sendEncoded(contract.name, messages);
+  }
+
+  /**
+   * Sends values that were validated against `contract` and serialized when they were stored, i.e. a
+   * transactional outbox whose writer validated each value inside the transaction that stored it. Checking
+   * the same bytes again here would only repeat that work; `id` becomes `ce_id` (the value's eventId).
+   */
+  async publishSerialized<C extends TopicContract>(
+    contract: C,
+    items: readonly { key: string; json: string; id: string }[],
+    options: PublishOptions = {},
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const encodeOptions = { source: this.options.source, now: new Date(), ...(options.correlationId ? { correlationId: options.correlationId } : {}) };
+    await this.sendEncoded(
+      contract.name,
+      items.map((item) => ({ key: item.key, value: item.json, headers: cloudEventHeaders(contract, item.id, encodeOptions) })),
+    );
   }
 
   /**

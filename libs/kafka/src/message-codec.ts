@@ -30,8 +30,17 @@ export function encodeMessage<C extends TopicContract>(contract: C, value: Topic
     );
   }
   const eventId = (parsed.data as { eventId?: unknown }).eventId;
+  return {
+    key: contract.key(parsed.data),
+    value: JSON.stringify(parsed.data),
+    headers: cloudEventHeaders(contract, typeof eventId === 'string' ? eventId : randomUUID(), options),
+  };
+}
+
+/** CloudEvents 1.0 binary-mode headers for Kafka, plus our correlation id. */
+export function cloudEventHeaders(contract: TopicContract, id: string, options: EncodeOptions): IHeaders {
   const headers: IHeaders = {
-    [KAFKA_HEADERS.ceId]: typeof eventId === 'string' ? eventId : randomUUID(),
+    [KAFKA_HEADERS.ceId]: id,
     [KAFKA_HEADERS.ceType]: contract.name,
     [KAFKA_HEADERS.ceSource]: options.source,
     [KAFKA_HEADERS.ceTime]: (options.now ?? new Date()).toISOString(),
@@ -39,7 +48,7 @@ export function encodeMessage<C extends TopicContract>(contract: C, value: Topic
     [KAFKA_HEADERS.contentType]: JSON_CONTENT_TYPE,
   };
   if (options.correlationId) headers[KAFKA_HEADERS.correlationId] = options.correlationId;
-  return { key: contract.key(parsed.data), value: JSON.stringify(parsed.data), headers };
+  return headers;
 }
 
 /** Decodes and validates a consumed value; throws PoisonMessageError for anything that can never succeed. */

@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiDocsModule, ObservabilityModule, type Logger } from '@attendance/observability';
-import { AcceptedPublishing } from './accepted/accepted-publishing';
 import { ApiKeyGuard } from './api/api-key.guard';
 import { buildIngestOpenApi } from './api/openapi-document';
 import { PunchBatchService } from './api/punch-batch.service';
@@ -26,7 +25,6 @@ export class AppModule {
         { provide: INGEST_CONFIG, useValue: config },
         IngestDatabase,
         IngestKafka,
-        AcceptedPublishing,
         PunchIngestion,
         ApiKeyGuard,
         PunchBatchService,

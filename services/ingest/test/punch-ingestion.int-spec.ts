@@ -62,7 +62,6 @@ describe('ingest against real Kafka and Postgres', () => {
 
   const rowsOf = async (tenantId: string) =>
     (await pg.query('SELECT event_id FROM ingest.punches WHERE tenant_id = $1', [tenantId])).rows.map((r) => r.event_id as string);
-  const outboxSize = async () => (await pg.query('SELECT COUNT(*)::int AS n FROM ingest.accepted_outbox')).rows[0].n as number;
   const acceptedOf = (tenantId: string) =>
     accepted.messages.filter((m) => m.key?.startsWith(`${tenantId}:`)).map((m) => JSON.parse(m.value!) as { eventId: string; acceptedAt: string; firstSeenAt: string });
   const metric = async (name: string) => {
@@ -89,8 +88,8 @@ describe('ingest against real Kafka and Postgres', () => {
       description: 'all 150 copies consumed',
       timeoutMs: 60_000,
     });
-    await waitFor(async () => (await outboxSize()) === 0, { description: 'the accepted outbox drained', timeoutMs: 30_000 });
     await waitFor(() => acceptedOf(tenantId).length >= 30, { description: '30 accepted events', timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // room for a wrong extra event to show up
 
     const rows = await rowsOf(tenantId);
     expect(rows.sort()).toEqual(punches.map((p) => p.eventId).sort());

@@ -3,6 +3,7 @@ import { defineTopic } from '../topic-contract';
 import { InstantSchema } from '../schemas/time.schema';
 import { checkPunch, punchShape } from './punch-fields';
 import { tenantScopedKey } from './topic-keys';
+import type { PunchRawV1 } from './punch-raw.topic';
 
 /**
  * A punch as stored in the cloud after deduplication: the fields of the copy that was stored first, plus when
@@ -35,3 +36,13 @@ export const PunchAcceptedTopic = defineTopic({
   producers: ['ingest (outbox relay)'],
   consumers: ['status', 'sync-coordinator', 'integrators'],
 });
+
+/**
+ * Builds the accepted event of a raw punch that has already passed {@link PunchRawV1Schema}. The accepted
+ * schema is the raw one plus `acceptedAt` and `firstSeenAt`, so only those two are checked here: the result
+ * satisfies {@link PunchAcceptedV1Schema} by construction (a property test holds this function to that).
+ * Ingest uses it so that each punch is validated once on its way through, not twice.
+ */
+export function acceptPunch(raw: PunchRawV1, meta: { acceptedAt: string; firstSeenAt: string }): PunchAcceptedV1 {
+  return { ...raw, acceptedAt: InstantSchema.parse(meta.acceptedAt), firstSeenAt: InstantSchema.parse(meta.firstSeenAt) };
+}

@@ -38,14 +38,12 @@ const ingestEnvSchema = kafkaEnvSchema.extend({
   INGEST_PARTITIONS_AHEAD_DAYS: z.coerce.number().int().min(1).max(60).default(7),
   /** Drop partitions (whole days of punches) older than this; 0 keeps everything. */
   INGEST_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
-  ACCEPTED_RELAY_BATCH: z.coerce.number().int().min(1).max(20000).default(2000),
-  ACCEPTED_RELAY_IDLE_MS: z.coerce.number().int().min(10).max(3_600_000).default(200),
   INGEST_API_KEYS: apiKeysSchema,
   /** Largest `POST /api/v1/punches/batch`. */
   INGEST_HTTP_BATCH_MAX: z.coerce.number().int().min(1).max(20000).default(5000),
   /**
    * TEST ONLY (crash tests): `kill -9` this process right after the first batch's Postgres commit, before its
-   * Kafka offsets are committed, i.e. at the worst moment for exactly-once.
+   * accepted events are published and its offsets committed, i.e. at the worst moment for exactly-once.
    */
   FAULT_CRASH_AFTER_DB_COMMIT: booleanFromEnv.default(false),
   LOG_LEVEL: logLevelSchema,

@@ -4,16 +4,16 @@ import { Counter, Histogram } from 'prom-client';
 import { TOPICS } from '@attendance/contracts';
 import { BatchConsumer } from '@attendance/kafka';
 import { HealthRegistry, METRICS_REGISTRY, ROOT_LOGGER, type Logger } from '@attendance/observability';
-import { AcceptedPublishing } from '../accepted/accepted-publishing';
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
 import { IngestKafka } from '../kafka/ingest-kafka';
 import { IngestDatabase } from '../persistence/ingest-database';
 import { PunchWriter } from './punch-writer';
 
 /**
- * Consumes `attendance.punch.raw.v1` in batches and writes each batch (rows + accepted outbox) in one
- * Postgres statement; offsets are committed only afterwards (libs/kafka BatchConsumer). Poison goes to the
- * DLQ; a Postgres outage pauses consumption and resumes with nothing lost.
+ * Consumes `attendance.punch.raw.v1` in batches: writes each batch in one Postgres statement, publishes the
+ * accepted events of the new rows (and of rows whose own message is being redelivered, see PunchWriter), and
+ * only then lets BatchConsumer commit the offsets. Poison goes to the DLQ; a Postgres outage pauses
+ * consumption and resumes with nothing lost.
  */
 @Injectable()
 export class PunchIngestion implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,11 +25,16 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
     @Inject(METRICS_REGISTRY) registry: Registry,
     kafka: IngestKafka,
     database: IngestDatabase,
-    accepted: AcceptedPublishing,
     private readonly health: HealthRegistry,
   ) {
     const inserted = new Counter({ name: 'ingest_punches_inserted_total', help: 'New punches written', registers: [registry] });
     const duplicates = new Counter({ name: 'ingest_punches_duplicate_total', help: 'Punches already stored (deduplicated)', registers: [registry] });
+    const published = new Counter({ name: 'ingest_accepted_published_total', help: 'Accepted events acknowledged by Kafka', registers: [registry] });
+    const republished = new Counter({
+      name: 'ingest_accepted_republished_total',
+      help: 'Accepted events sent again because their message was redelivered after a crash',
+      registers: [registry],
+    });
     const insertLatency = new Histogram({
       name: 'ingest_insert_duration_seconds',
       help: 'One batch insert (rows + accepted outbox), until committed',
@@ -49,16 +54,19 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
       sessionTimeoutMs: config.INGEST_SESSION_TIMEOUT_MS,
       handler: async (messages) => {
         const stopTimer = insertLatency.startTimer();
-        const result = await writer.write(messages.map((m) => m.value));
+        const result = await writer.write(messages.map((m) => ({ punch: m.value, partition: m.partition, offset: m.offset })));
         stopTimer();
         inserted.inc(result.inserted);
         duplicates.inc(result.duplicates);
         if (config.FAULT_CRASH_AFTER_DB_COMMIT) {
-          // The worst moment: rows and accepted outbox committed, Kafka offsets not. Test-only switch.
+          // The worst moment: rows committed, accepted events not published, offsets not committed. Test only.
           logger.warn({ inserted: result.inserted }, 'FAULT_CRASH_AFTER_DB_COMMIT: killing the process now');
           process.kill(process.pid, 'SIGKILL');
         }
-        if (result.inserted > 0) accepted.notify();
+        // NOTE: must resolve before the handler returns: BatchConsumer commits the offsets right after.
+        await kafka.producer.publishSerialized(TOPICS.punchAccepted, result.accepted);
+        published.inc(result.accepted.length);
+        republished.inc(result.redelivered);
       },
     });
   }

@@ -12,8 +12,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * time by the maintenance loop; there is no DEFAULT partition, because attaching a new day to a table with a
  * default partition would have to scan and move that partition's rows.
  *
- * The accepted outbox is written in the same statement as the punches (see PunchWriter), so an accepted
- * event exists if and only if the row was new.
+ * `origin_partition`/`origin_offset` name the raw-topic message that inserted the row. They let ingest publish
+ * accepted events without an outbox table and still lose none (see PunchWriter): a redelivery of the very
+ * message that inserted a row re-publishes its event; any other copy of the punch is a duplicate.
  */
 export class CreatePunches1763769600000 implements MigrationInterface {
   name = 'CreatePunches1763769600000';
@@ -42,7 +43,9 @@ export class CreatePunches1763769600000 implements MigrationInterface {
         flags           jsonb       NOT NULL,
         raw             text        NOT NULL,
         first_seen_at   timestamptz NOT NULL,
-        accepted_at     timestamptz NOT NULL DEFAULT now(),
+        accepted_at     timestamptz NOT NULL,
+        origin_partition integer    NOT NULL,
+        origin_offset   bigint      NOT NULL,
         CONSTRAINT punches_identity PRIMARY KEY (tenant_id, device_serial, device_user_id, local_time)
       ) PARTITION BY RANGE (local_time)`);
     // The queries integrators make: an employee over a time range, a device over a time range, a site's day.
@@ -51,18 +54,9 @@ export class CreatePunches1763769600000 implements MigrationInterface {
     await q.query('CREATE INDEX punches_site_day ON ingest.punches (tenant_id, site_id, local_time)');
     await q.query('CREATE INDEX punches_event_id ON ingest.punches (event_id)');
 
-    await q.query(`
-      CREATE TABLE ingest.accepted_outbox (
-        id            bigserial   PRIMARY KEY,
-        event_id      uuid        NOT NULL,
-        payload       text        NOT NULL,
-        first_seen_at timestamptz NOT NULL,
-        accepted_at   timestamptz NOT NULL DEFAULT now()
-      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE ingest.accepted_outbox');
     await q.query('DROP TABLE ingest.punches');
   }
 }
