@@ -77,12 +77,14 @@ const WRITE_SQL = `
          to_char(p.accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
          to_char(p.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   FROM input i
-  -- LATERAL: one primary-key lookup per row not inserted now (a plain join let the planner scan the whole day)
+  -- LATERAL ... LIMIT 1: one index lookup per row not inserted now, by event_id (unique, single-column index)
+  -- and local_time (partition pruning). EXPLAIN showed that without LIMIT the planner flattens this into a hash
+  -- join over sequential scans of every partition; LIMIT 1 keeps it a parameterised lookup.
   CROSS JOIN LATERAL (
     SELECT event_id, accepted_at, first_seen_at FROM ingest.punches p
-    WHERE p.tenant_id = i.tenant_id AND p.device_serial = i.device_serial
-      AND p.device_user_id = i.device_user_id AND p.local_time = i.local_time
+    WHERE p.event_id = i.event_id AND p.local_time = i.local_time
       AND p.origin_partition = i.origin_partition AND p.origin_offset = i.origin_offset
+    LIMIT 1
   ) p
   WHERE i.event_id NOT IN (SELECT event_id FROM inserted)`;
 
