@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
@@ -60,7 +61,8 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
         duplicates.inc(result.duplicates);
         if (config.FAULT_CRASH_AFTER_DB_COMMIT) {
           // The worst moment: rows committed, accepted events not published, offsets not committed. Test only.
-          logger.warn({ inserted: result.inserted }, 'FAULT_CRASH_AFTER_DB_COMMIT: killing the process now');
+          // Synchronous write: the logger's buffered output may not leave the process before the kill.
+          writeSync(2, `FAULT_CRASH_AFTER_DB_COMMIT: killing the process now (${result.inserted} rows committed)\n`);
           process.kill(process.pid, 'SIGKILL');
         }
         // NOTE: must resolve before the handler returns: BatchConsumer commits the offsets right after.
