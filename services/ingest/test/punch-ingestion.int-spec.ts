@@ -144,4 +144,25 @@ describe('ingest against real Kafka and Postgres', () => {
     expect(dlq.messages.filter((m) => m.key?.startsWith(`${tenantId}:`))).toEqual([]);
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
   });
+
+  it('pauses rather than dead-letters when the schema does not match the code (a deployment error)', async () => {
+    const tenantId = `schema-${uniqueSuffix()}`;
+    const punches = rawPunchSeries({ tenantId, deviceSerial: 'DEV-S' }, 20);
+    await pg.query('ALTER TABLE ingest.punches RENAME COLUMN raw TO raw_renamed_by_a_bad_deploy');
+    try {
+      await producer.publish(TOPICS.punchRaw, punches);
+      const ready = await waitFor(async () => {
+        const response = await fetch(`${url}/health/ready`);
+        const body = (await response.json()) as { checks: { name: string; status: string; error?: string }[] };
+        const consumer = body.checks.find((c) => c.name === 'punch-consumer');
+        return response.status === 503 && consumer?.status === 'down' ? consumer : null;
+      }, { description: 'readiness to report the paused consumer', timeoutMs: 30_000 });
+      expect(ready.error).toMatch(/42703/);
+      expect(dlq.messages.filter((m) => m.key?.startsWith(`${tenantId}:`))).toEqual([]);
+    } finally {
+      await pg.query('ALTER TABLE ingest.punches RENAME COLUMN raw_renamed_by_a_bad_deploy TO raw');
+    }
+    await waitFor(async () => (await rowsOf(tenantId)).length === 20, { description: 'all 20 punches after the fix', timeoutMs: 90_000 });
+    expect(dlq.messages.filter((m) => m.key?.startsWith(`${tenantId}:`))).toEqual([]);
+  });
 });

@@ -78,6 +78,8 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
       name: 'punch-consumer',
       check: () => {
         if (!this.consumer.isHealthy()) throw new Error('consumer is not running');
+        const problem = this.consumer.dependencyProblem();
+        if (problem) throw new Error(`paused since ${problem.at.toISOString()}: ${problem.message}`);
       },
     });
     await this.consumer.start();
