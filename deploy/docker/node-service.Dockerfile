@@ -29,8 +29,8 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: the cloud services never load better-sqlite3 (edge only), so its node-gyp build is
 # skipped and this image needs no compiler. esbuild and SWC load their platform binaries from optional
 # dependency packages, which need no install script.
-RUN --mount=type=cache,target=/root/.npm \
-    npm ci --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,target=/var/cache/npm \
+    npm ci --cache /var/cache/npm --ignore-scripts --no-audit --no-fund
 
 # ---- build: bundle one service to dist/services/<name>/main.js -----------------------------------------
 FROM deps AS build
