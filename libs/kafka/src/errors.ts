@@ -28,9 +28,14 @@ export class PoisonMessageError extends Error {
 
 const RETRIABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** Default classifier: our own marker class, plus network errors that mean "the other side is down". */
+/**
+ * Default classifier: our own marker class, network errors that mean "the other side is down", and any error of
+ * the Kafka client itself: a handler that fails to publish (its accepted events, say) after its retries is
+ * facing a broker problem, and its messages must not be dead-lettered for it.
+ */
 export function isRetriableError(error: unknown): boolean {
   if (error instanceof DependencyUnavailableError) return true;
+  if (error instanceof Error && error.name.startsWith('KafkaJS')) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRIABLE_NODE_CODES.has(code);
 }
