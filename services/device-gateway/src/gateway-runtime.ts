@@ -7,6 +7,7 @@ import { AdmsUploadService } from './adms/adms-upload.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './health/gateway-metrics';
 import { OutboxRelay } from './relay/outbox-relay';
+import { DiskBudget } from './store/disk-budget';
 import { EdgeStore } from './store/edge-store';
 
 /**
@@ -19,6 +20,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
+  private readonly diskBudget: DiskBudget;
   /** Where devices reach us, e.g. `http://127.0.0.1:8081`; set once the listener is up. */
   deviceListenerUrl: string | null = null;
 
@@ -33,7 +35,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     const kafka = createKafkaClient(kafkaConnectionFromEnv(config.kafka, `device-gateway-${config.gatewayId}`), logger.child({ component: 'kafka' }));
     this.producer = new ContractProducer(kafka, { source: `/device-gateway/${config.gatewayId}`, logger });
     this.relay = new OutboxRelay(this.store, this.producer, metrics, logger.child({ component: 'outbox-relay' }), config.relay);
-    const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify());
+    this.diskBudget = new DiskBudget(config.databasePath, config.diskBudgetBytes);
+    const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget);
     this.deviceServer = new AdmsHttpServer({ config, store: this.store, uploads, metrics, logger: logger.child({ component: 'adms' }) });
   }
 
@@ -45,6 +48,14 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       check: () => {
         const uplink = this.relay.uplinkState();
         if (uplink.state === 'down') throw new Error(`uplink down (${uplink.consecutiveFailures} failures): ${uplink.lastError}`);
+      },
+    });
+    this.health.register({
+      name: 'disk-budget',
+      critical: false,
+      check: () => {
+        const used = this.diskBudget.usedBytes();
+        if (used >= this.diskBudget.budgetBytes) throw new Error(`storage budget spent (${used} of ${this.diskBudget.budgetBytes} bytes); devices are refused`);
       },
     });
     const address = await this.deviceServer.listen();

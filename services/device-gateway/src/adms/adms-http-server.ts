@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../health/gateway-metrics';
 import { buildHandshakeReply } from './adms-handshake';
 import { admsEndpoint, isPlausibleSerial, lowerCaseQuery } from './adms-request';
 import type { AdmsUploadService } from './adms-upload.service';
+import { DiskBudgetExceededError } from '../store/disk-budget';
 
 /** Devices upload photos and large backlogs; the 3.x spec example is 1 MB, we allow well above it. */
 const BODY_LIMIT_BYTES = 20 * 1024 * 1024;
@@ -92,6 +93,12 @@ export class AdmsHttpServer {
       return `OK: ${outcome.acknowledged}`;
     } catch (error) {
       // NOTE: no OK means the device keeps the batch and retries after ErrorDelay (device-protocols.md §1.5)
+      if (error instanceof DiskBudgetExceededError) {
+        this.deps.metrics.diskBudgetRefusals.inc();
+        this.deps.logger.warn({ serial, usedBytes: error.usedBytes, budgetBytes: error.budgetBytes }, 'storage budget spent; upload refused, device keeps it');
+        reply.status(503);
+        return 'ERROR: storage full, retry later';
+      }
       this.deps.metrics.uploadFailures.inc();
       this.deps.logger.error({ err: error, serial }, 'could not store device upload; device will retry');
       reply.status(503);

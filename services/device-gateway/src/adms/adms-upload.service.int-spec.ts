@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/gateway.config';
+import { DiskBudget, DiskBudgetExceededError } from '../store/disk-budget';
 import { EdgeStore } from '../store/edge-store';
 import { buildHandshakeReply } from './adms-handshake';
 import { AdmsUploadService } from './adms-upload.service';
@@ -34,7 +35,7 @@ describe(AdmsUploadService.name, () => {
     dir = mkdtempSync(join(tmpdir(), 'edge-store-'));
     store = EdgeStore.open(join(dir, 'gateway.sqlite'));
     notified = 0;
-    service = new AdmsUploadService(store, config, () => notified++);
+    service = new AdmsUploadService(store, config, () => notified++, new DiskBudget(join(dir, 'gateway.sqlite'), 1 << 30));
   });
 
   afterEach(() => {
@@ -86,5 +87,28 @@ describe(AdmsUploadService.name, () => {
     expect(count('SELECT COUNT(*) AS n FROM raw_request')).toBe(0);
     expect(count('SELECT COUNT(*) AS n FROM device_stamp')).toBe(0);
     expect(notified).toBe(0);
+  });
+
+  it('refuses uploads once the disk budget is spent, writing nothing and keeping everything already stored', () => {
+    const path = join(dir, 'gateway.sqlite');
+    const budget = new DiskBudget(path, new DiskBudget(path, 0).usedBytes() + 256 * 1024);
+    const limited = new AdmsUploadService(store, config, () => notified++, budget);
+    const line = (i: number) => `${i}\t2024-06-01 ${String(8 + Math.floor(i / 3600)).padStart(2, '0')}:${String(Math.floor((i % 3600) / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}\t0\t1\n`;
+    let stored = 0;
+    let refused: unknown;
+    for (let batch = 0; batch < 1000 && !refused; batch++) {
+      try {
+        const body = Array.from({ length: 50 }, (_, i) => line(batch * 50 + i)).join('');
+        stored += limited.handle(upload('DEV1', body, String(batch))).punches;
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(refused).toBeInstanceOf(DiskBudgetExceededError);
+    expect(stored).toBeGreaterThan(0);
+    const before = { outbox: count('SELECT COUNT(*) AS n FROM punch_outbox'), raw: count('SELECT COUNT(*) AS n FROM raw_request') };
+    expect(before.outbox).toBe(stored);
+    expect(() => limited.handle(upload('DEV1', line(999_999), 'x'))).toThrow(DiskBudgetExceededError);
+    expect({ outbox: count('SELECT COUNT(*) AS n FROM punch_outbox'), raw: count('SELECT COUNT(*) AS n FROM raw_request') }).toEqual(before);
   });
 });

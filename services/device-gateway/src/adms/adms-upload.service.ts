@@ -1,3 +1,4 @@
+import type { DiskBudget } from '../store/disk-budget';
 import type { EdgeStore } from '../store/edge-store';
 import type { GatewayConfig } from '../config/gateway.config';
 import { buildPunchFromAttlog } from '../punches/attlog-punch-builder';
@@ -32,9 +33,12 @@ export class AdmsUploadService {
     private readonly store: EdgeStore,
     private readonly config: GatewayConfig,
     private readonly onPunchesStored: () => void,
+    private readonly diskBudget: DiskBudget,
   ) {}
 
+  /** @throws DiskBudgetExceededError before writing anything when the storage budget is spent. */
   handle(upload: AdmsUpload): AdmsUploadOutcome {
+    this.diskBudget.assertRoom();
     const now = upload.receivedAt.toISOString();
     const device = this.config.devices.get(upload.serial);
     const table = upload.table.toUpperCase();

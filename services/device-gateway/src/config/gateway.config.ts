@@ -19,6 +19,8 @@ const gatewayEnvSchema = kafkaEnvSchema.extend({
   HOST: z.string().default('0.0.0.0'),
   DEVICE_HTTP_PORT: portSchema.default(8081),
   API_PORT: portSchema.default(8080),
+  /** Storage budget for the SQLite database and its WAL; when spent, devices are refused (they keep the data). */
+  GATEWAY_DISK_BUDGET_MB: z.coerce.number().min(1).max(1_048_576).default(2048),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
   RELAY_IDLE_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
   LOG_LEVEL: logLevelSchema,
@@ -57,6 +59,7 @@ export interface GatewayConfig {
   deviceHttpPort: number;
   apiPort: number;
   relay: { batchSize: number; idlePollMs: number };
+  diskBudgetBytes: number;
   devices: ReadonlyMap<string, ConfiguredDevice>;
   kafka: z.infer<typeof kafkaEnvSchema>;
   logLevel: string;
@@ -83,6 +86,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     deviceHttpPort: parsed.DEVICE_HTTP_PORT,
     apiPort: parsed.API_PORT,
     relay: { batchSize: parsed.RELAY_BATCH_SIZE, idlePollMs: parsed.RELAY_IDLE_POLL_MS },
+    diskBudgetBytes: Math.round(parsed.GATEWAY_DISK_BUDGET_MB * 1048576),
     devices: bySerial,
     kafka: parsed,
     logLevel: parsed.LOG_LEVEL,

@@ -8,6 +8,7 @@ export class GatewayMetrics {
   readonly punchesStored: Counter;
   readonly linesQuarantined: Counter;
   readonly uploadFailures: Counter;
+  readonly diskBudgetRefusals: Counter;
   readonly ackLatency: Histogram;
   readonly relayPublished: Counter;
   readonly relayFailures: Counter;
@@ -18,6 +19,7 @@ export class GatewayMetrics {
     this.punchesStored = new Counter({ name: 'gateway_punches_stored_total', help: 'Punches durably stored in the outbox', registers });
     this.linesQuarantined = new Counter({ name: 'gateway_lines_quarantined_total', help: 'Device lines quarantined (kept with a reason)', registers });
     this.uploadFailures = new Counter({ name: 'gateway_upload_failures_total', help: 'Uploads refused because they could not be stored', registers });
+    this.diskBudgetRefusals = new Counter({ name: 'gateway_disk_budget_refusals_total', help: 'Uploads refused because the storage budget is spent', registers });
     this.ackLatency = new Histogram({
       name: 'gateway_upload_ack_seconds',
       help: 'From request body received to durable commit (the device is answered right after)',
