@@ -4,13 +4,13 @@ import {
   isHikvisionPunchEvent,
   PUNCH_RAW_MAX_LENGTH,
   punchEventId,
-  resolveLocalTime,
   TOPICS,
   verifyModeFromHikvision,
   type PunchRawV1,
 } from '@attendance/contracts';
 import type { DeviceContext } from '../punches/device-context';
 import type { HikAccessEvent } from './isapi-access-event';
+import { resolvePunchTime } from '../punches/resolve-punch-time';
 
 /**
  * Turns a Hikvision access event (pull, httpHosts or alertStream) into an `attendance.punch.raw.v1` value,
@@ -50,9 +50,6 @@ export type HikvisionBuildResult =
   | { ok: false; reason: HikvisionBuildRejection; detail: string };
 
 // Same plausibility window as the ADMS builder (attlog-punch-builder.ts), so all protocols quarantine alike.
-const EARLIEST_PLAUSIBLE_UTC = Date.parse('2010-01-01T00:00:00Z');
-const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
-const CLOCK_SUSPECT_AHEAD_MS = 5 * 60 * 1000;
 
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -77,20 +74,9 @@ export function buildPunchFromHikvisionEvent(
   const match = ISO_TIME.exec(event.time.trim());
   if (!match) return { ok: false, reason: 'malformed-time', detail: `time "${event.time.slice(0, 40)}" is not ISO 8601` };
 
-  let resolved: ReturnType<typeof resolveLocalTime>;
-  try {
-    resolved = resolveLocalTime(match[1]!, device.timeZone);
-  } catch (error) {
-    return { ok: false, reason: 'unresolvable-time', detail: (error as Error).message };
-  }
-  const punchedAtMs = Date.parse(resolved.punchedAt);
-  if (punchedAtMs < EARLIEST_PLAUSIBLE_UTC) {
-    return { ok: false, reason: 'implausible-time', detail: `${event.time} is before 2010 (device clock reset?)` };
-  }
-  const aheadMs = punchedAtMs - meta.receivedAt.getTime();
-  if (aheadMs > MAX_FUTURE_MS) {
-    return { ok: false, reason: 'implausible-time', detail: `${event.time} (${device.timeZone}) is more than a day in the future` };
-  }
+  const time = resolvePunchTime(match[1]!, device.timeZone, meta.receivedAt, event.time);
+  if (!time.ok) return time;
+  const { resolved } = time;
 
   const deviceOffsetMinutes = parseOffsetMinutes(match[3]);
   const deviceClock: DeviceClockReport = {
@@ -125,11 +111,7 @@ export function buildPunchFromHikvisionEvent(
     source: meta.source,
     receivedAt: meta.receivedAt.toISOString(),
     deviceCursor: event.serialNo === null ? null : String(event.serialNo),
-    flags: {
-      clockSuspect: aheadMs > CLOCK_SUSPECT_AHEAD_MS,
-      dstAmbiguous: resolved.kind === 'ambiguous',
-      dstGap: resolved.kind === 'gap',
-    },
+    flags: time.flags,
     raw: boundedRaw(event),
   };
   const checked = TOPICS.punchRaw.schema.safeParse(candidate);

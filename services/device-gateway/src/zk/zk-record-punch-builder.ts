@@ -1,7 +1,6 @@
 import {
   directionFromZkStatus,
   punchEventId,
-  resolveLocalTime,
   TOPICS,
   verifyModeFromZkCode,
   type PunchRawV1,
@@ -11,6 +10,7 @@ import type { DeviceContext } from '../punches/device-context';
 import type { ZkPunchFields } from './zk-attendance-record';
 import { describeZkTime } from './zk-time';
 import { resolveZkUserId, type ZkUserDirectory, type ZkUserIdResolution } from './zk-user-directory';
+import { resolvePunchTime } from '../punches/resolve-punch-time';
 
 /** A ZK TCP device's context: who its punches belong to, plus which verify-code table its firmware uses. */
 export interface ZkDeviceContext extends DeviceContext {
@@ -32,12 +32,6 @@ export type ZkBuildResult =
   | { ok: true; punch: PunchRawV1; userIdVia: Extract<ZkUserIdResolution, { ok: true }>['via'] }
   | { ok: false; reason: string; detail: string };
 
-/** Before this the device clock was reset (2000-01-01 and the like); same rule as the ADMS builder. */
-const EARLIEST_PLAUSIBLE_UTC = Date.parse('2010-01-01T00:00:00Z');
-/** More than this ahead of our clock is implausible (device-protocols.md §1.4). */
-const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
-/** Ahead by more than this, but within a day: accepted and flagged as a suspect device clock. */
-const CLOCK_SUSPECT_AHEAD_MS = 5 * 60 * 1000;
 
 /**
  * Turns a decoded ZK record (bulk log record or realtime event) into an `attendance.punch.raw.v1` value, like
@@ -61,20 +55,9 @@ export function buildPunchFromZkRecord(
   if (record.timeProblem !== null) {
     return { ok: false, reason: 'implausible-time', detail: `device time ${record.localTime} is ${record.timeProblem} (device clock reset?)` };
   }
-  let resolved: ReturnType<typeof resolveLocalTime>;
-  try {
-    resolved = resolveLocalTime(record.localTime, device.timeZone);
-  } catch (error) {
-    return { ok: false, reason: 'unresolvable-time', detail: (error as Error).message };
-  }
-  const punchedAtMs = Date.parse(resolved.punchedAt);
-  if (punchedAtMs < EARLIEST_PLAUSIBLE_UTC) {
-    return { ok: false, reason: 'implausible-time', detail: `${record.localTime} is before 2010 (device clock reset?)` };
-  }
-  const aheadMs = punchedAtMs - meta.receivedAt.getTime();
-  if (aheadMs > MAX_FUTURE_MS) {
-    return { ok: false, reason: 'implausible-time', detail: `${record.localTime} (${device.timeZone}) is more than a day in the future` };
-  }
+  const time = resolvePunchTime(record.localTime, device.timeZone, meta.receivedAt);
+  if (!time.ok) return time;
+  const { resolved } = time;
 
   const candidate: PunchRawV1 = {
     eventId: punchEventId({ tenantId: device.tenantId, deviceSerial: device.deviceSerial, deviceUserId: user.userId, localTime: resolved.localTime }),
@@ -93,11 +76,7 @@ export function buildPunchFromZkRecord(
     source: meta.source,
     receivedAt: meta.receivedAt.toISOString(),
     deviceCursor: meta.source !== 'realtime' && record.index !== undefined ? String(record.index) : null,
-    flags: {
-      clockSuspect: aheadMs > CLOCK_SUSPECT_AHEAD_MS,
-      dstAmbiguous: resolved.kind === 'ambiguous',
-      dstGap: resolved.kind === 'gap',
-    },
+    flags: time.flags,
     raw: record.rawHex,
   };
   const checked = TOPICS.punchRaw.schema.safeParse(candidate);
