@@ -1,0 +1,8 @@
+import type { MigrationInterface } from 'typeorm';
+import { CreateDirectory1764547200000 } from './1764547200000-create-directory';
+
+/**
+ * Every migration of the `sync` schema. To add one: create `<timestamp>-<name>.ts` in this folder and append
+ * its class here (one line). TypeORM applies them in timestamp order; never edit one that has been merged.
+ */
+export const SYNC_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [CreateDirectory1764547200000];
