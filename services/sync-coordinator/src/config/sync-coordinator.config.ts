@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, postgresUrlSchema, type Env } from '@attendance/config';
 import { kafkaEnvSchema } from '@attendance/kafka';
+import { edgeSyncEnvShape } from './edge-sync.config';
 
 /**
  * Admin API keys: `keyId:tenantId:sha256hex` entries, comma-separated. A client sends
@@ -47,6 +48,7 @@ const syncEnvSchema = kafkaEnvSchema.extend({
   SYNC_MOBILE_FUTURE_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Conflict when the client's and the server's record times differ by more than this (DESIGN.md 6: 1 minute). */
   SYNC_MOBILE_CONFLICT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
+  ...edgeSyncEnvShape,
   LOG_LEVEL: logLevelSchema,
   SERVICE_VERSION: z.string().default('0.1.0-dev'),
 });
