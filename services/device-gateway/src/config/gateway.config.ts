@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, logLevelSchema, parseConfig, portSchema, type Env } from '@attendance/config';
-import { isValidTimeZone } from '@attendance/contracts';
 import { kafkaEnvSchema } from '@attendance/kafka';
+import { type DeviceEntry, gatewayFileSchema, timeZoneSchema } from './device-file.schema';
+import { resolveSecret, Secret, type SecretRef } from './secret';
 
-const timeZoneSchema = z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Asia/Kolkata');
 const idSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
 const gatewayEnvSchema = kafkaEnvSchema.extend({
@@ -19,35 +19,57 @@ const gatewayEnvSchema = kafkaEnvSchema.extend({
   HOST: z.string().default('0.0.0.0'),
   DEVICE_HTTP_PORT: portSchema.default(8081),
   API_PORT: portSchema.default(8080),
+  WS_PORT: portSchema.default(5001),
+  /** Credential of the local API (`Authorization: Bearer <token>`); without it the protected routes answer 503. */
+  GATEWAY_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** Storage budget for the SQLite database and its WAL; when spent, devices are refused (they keep the data). */
   GATEWAY_DISK_BUDGET_MB: z.coerce.number().min(1).max(1_048_576).default(2048),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
   RELAY_IDLE_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+  /** Published outbox rows are pruned after this many hours; unsent rows are never deleted. 0 keeps them. */
+  PUBLISHED_RETENTION_HOURS: z.coerce.number().min(0).max(87600).default(168),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600000).default(15000),
+  /** Every device's last RECONCILE_WINDOW_HOURS are re-read by its own protocol this often (0 disables). */
+  RECONCILE_INTERVAL_MINUTES: z.coerce.number().min(0).max(10080).default(60),
+  RECONCILE_WINDOW_HOURS: z.coerce.number().min(1).max(2160).default(24),
+  /** ADMS ATTPHOTO uploads: kept in SQLite (store) or acknowledged and dropped (discard). */
+  ATTPHOTO_POLICY: z.enum(['store', 'discard']).default('discard'),
+  /** Reference-data pull from sync-coordinator (names for the dashboard, users for devices). */
+  SYNC_COORDINATOR_URL: z.string().url().optional(),
+  GATEWAY_SYNC_TOKEN: z.string().min(1).optional(),
+  REFERENCE_PULL_INTERVAL_S: z.coerce.number().int().min(5).max(86400).default(300),
   LOG_LEVEL: logLevelSchema,
   SERVICE_VERSION: z.string().default('0.1.0-dev'),
 });
 
-/** The site's device list, from the file named by GATEWAY_CONFIG (YAML or JSON). */
-const deviceFileSchema = z.object({
-  devices: z
-    .array(
-      z.object({
-        serial: z.string().min(1).max(64),
-        protocol: z.enum(['zk-push2']).default('zk-push2'),
-        name: z.string().max(200).optional(),
-        /** Overrides SITE_TIME_ZONE for a device that sits elsewhere or is set to another zone. */
-        timeZone: timeZoneSchema.optional(),
-      }),
-    )
-    .default([]),
-});
-
-export interface ConfiguredDevice {
+interface ConfiguredDeviceBase {
   serial: string;
-  protocol: 'zk-push2';
   name?: string;
+  /** The device's IANA zone: its own override, else the site's. */
   timeZone: string;
 }
+export interface ZkPushDevice extends ConfiguredDeviceBase {
+  protocol: 'zk-push2';
+}
+export interface ZkTcpDevice extends ConfiguredDeviceBase {
+  protocol: 'zk-tcp';
+  host: string;
+  port: number;
+  commKey: Secret | null;
+}
+export interface HikvisionDevice extends ConfiguredDeviceBase {
+  protocol: 'hikvision';
+  baseUrl: string;
+  username: string;
+  password: Secret;
+  alertStream: boolean;
+  passMinors?: number[];
+}
+export interface WsDevice extends ConfiguredDeviceBase {
+  protocol: 'ws';
+  token: Secret;
+}
+export type ConfiguredDevice = ZkPushDevice | ZkTcpDevice | HikvisionDevice | WsDevice;
 
 export interface GatewayConfig {
   gatewayId: string;
@@ -58,8 +80,15 @@ export interface GatewayConfig {
   host: string;
   deviceHttpPort: number;
   apiPort: number;
+  wsPort: number;
+  adminToken: Secret | null;
   relay: { batchSize: number; idlePollMs: number };
   diskBudgetBytes: number;
+  publishedRetentionMs: number;
+  heartbeatIntervalMs: number;
+  reconcile: { intervalMs: number; windowHours: number };
+  attPhotoPolicy: 'store' | 'discard';
+  referencePull: { url: string; token: Secret; intervalMs: number } | null;
   devices: ReadonlyMap<string, ConfiguredDevice>;
   kafka: z.infer<typeof kafkaEnvSchema>;
   logLevel: string;
@@ -69,13 +98,19 @@ export interface GatewayConfig {
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
-  const parsed = parseConfig(gatewayEnvSchema, env);
-  const devices = parsed.GATEWAY_CONFIG ? readDeviceFile(parsed.GATEWAY_CONFIG) : [];
+  // The file is read first because its `settings` are defaults that the environment overrides.
+  const file = env.GATEWAY_CONFIG ? readGatewayFile(env.GATEWAY_CONFIG) : { settings: {}, devices: [] };
+  const settings = Object.fromEntries(Object.entries(file.settings).map(([key, value]) => [key, String(value)]));
+  const parsed = parseConfig(gatewayEnvSchema, { ...settings, ...env });
+  const errors: string[] = [];
   const bySerial = new Map<string, ConfiguredDevice>();
-  for (const device of devices) {
-    if (bySerial.has(device.serial)) throw new ConfigError([`GATEWAY_CONFIG: device ${device.serial} is listed twice`]);
-    bySerial.set(device.serial, { ...device, timeZone: device.timeZone ?? parsed.SITE_TIME_ZONE });
+  for (const entry of file.devices) {
+    if (bySerial.has(entry.serial)) errors.push(`GATEWAY_CONFIG: device ${entry.serial} is listed twice`);
+    const device = resolveDevice(entry, parsed.SITE_TIME_ZONE, env, (problem) => errors.push(`GATEWAY_CONFIG device ${entry.serial}: ${problem}`));
+    if (device) bySerial.set(entry.serial, device);
   }
+  if (parsed.SYNC_COORDINATOR_URL && !parsed.GATEWAY_SYNC_TOKEN) errors.push('GATEWAY_SYNC_TOKEN: required when SYNC_COORDINATOR_URL is set');
+  if (errors.length > 0) throw new ConfigError(errors);
   return {
     gatewayId: parsed.GATEWAY_ID,
     tenantId: parsed.TENANT_ID,
@@ -85,8 +120,22 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     host: parsed.HOST,
     deviceHttpPort: parsed.DEVICE_HTTP_PORT,
     apiPort: parsed.API_PORT,
+    wsPort: parsed.WS_PORT,
+    adminToken: parsed.GATEWAY_ADMIN_TOKEN ? new Secret(parsed.GATEWAY_ADMIN_TOKEN, 'env GATEWAY_ADMIN_TOKEN') : null,
     relay: { batchSize: parsed.RELAY_BATCH_SIZE, idlePollMs: parsed.RELAY_IDLE_POLL_MS },
     diskBudgetBytes: Math.round(parsed.GATEWAY_DISK_BUDGET_MB * 1048576),
+    publishedRetentionMs: Math.round(parsed.PUBLISHED_RETENTION_HOURS * 3_600_000),
+    heartbeatIntervalMs: parsed.HEARTBEAT_INTERVAL_MS,
+    reconcile: { intervalMs: Math.round(parsed.RECONCILE_INTERVAL_MINUTES * 60_000), windowHours: parsed.RECONCILE_WINDOW_HOURS },
+    attPhotoPolicy: parsed.ATTPHOTO_POLICY,
+    referencePull:
+      parsed.SYNC_COORDINATOR_URL && parsed.GATEWAY_SYNC_TOKEN
+        ? {
+            url: parsed.SYNC_COORDINATOR_URL,
+            token: new Secret(parsed.GATEWAY_SYNC_TOKEN, 'env GATEWAY_SYNC_TOKEN'),
+            intervalMs: parsed.REFERENCE_PULL_INTERVAL_S * 1000,
+          }
+        : null,
     devices: bySerial,
     kafka: parsed,
     logLevel: parsed.LOG_LEVEL,
@@ -94,7 +143,38 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   };
 }
 
-function readDeviceFile(path: string): z.infer<typeof deviceFileSchema>['devices'] {
+function resolveDevice(entry: DeviceEntry, siteTimeZone: string, env: Env, problem: (text: string) => void): ConfiguredDevice | null {
+  const base = { serial: entry.serial, name: entry.name, timeZone: entry.timeZone ?? siteTimeZone };
+  const secret = (ref: SecretRef, field: string): Secret | null => {
+    const resolved = resolveSecret(ref, env);
+    if (typeof resolved === 'string') {
+      problem(`${field}: ${resolved}`);
+      return null;
+    }
+    return resolved;
+  };
+  switch (entry.protocol) {
+    case 'zk-push2':
+      return { ...base, protocol: 'zk-push2' };
+    case 'zk-tcp': {
+      const commKey = entry.commKey ? secret(entry.commKey, 'commKey') : null;
+      if (entry.commKey && !commKey) return null;
+      return { ...base, protocol: 'zk-tcp', host: entry.host, port: entry.port, commKey };
+    }
+    case 'hikvision': {
+      const password = secret(entry.password, 'password');
+      if (!password) return null;
+      return { ...base, protocol: 'hikvision', baseUrl: entry.baseUrl.replace(/\/+$/, ''), username: entry.username, password, alertStream: entry.alertStream, passMinors: entry.passMinors };
+    }
+    case 'ws': {
+      const token = secret(entry.token, 'token');
+      if (!token) return null;
+      return { ...base, protocol: 'ws', token };
+    }
+  }
+}
+
+function readGatewayFile(path: string): z.infer<typeof gatewayFileSchema> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -107,9 +187,9 @@ function readDeviceFile(path: string): z.infer<typeof deviceFileSchema>['devices
   } catch (error) {
     throw new ConfigError([`GATEWAY_CONFIG: ${path} is not valid YAML/JSON: ${(error as Error).message}`]);
   }
-  const result = deviceFileSchema.safeParse(content ?? {});
+  const result = gatewayFileSchema.safeParse(content ?? {});
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `GATEWAY_CONFIG ${path}: ${i.path.join('.')}: ${i.message}`));
   }
-  return result.data.devices;
+  return result.data;
 }
