@@ -13,7 +13,7 @@ function writeFile(content: string): string {
   return path;
 }
 
-function configError(run: () => unknown): string[] {
+function configError(run: () => unknown): readonly string[] {
   try {
     run();
   } catch (error) {
