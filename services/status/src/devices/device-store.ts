@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { DependencyUnavailableError } from '@attendance/kafka';
+import { execOrThrow, StatusRedis } from '../redis/status-redis';
+import { pairsToHash, toDeviceRecord, type DeviceRecord } from './device-record';
+import type { DeviceUpdate } from './device-update';
+
+/** A state change (or a change of reasons within a state) to claim against the record it was computed from. */
+export interface ClaimRequest {
+  record: DeviceRecord;
+  state: string;
+  reasonCodes: string;
+  changedAtMs: number;
+  /** The ops.device.health.v1 value as JSON; null when only the reasons changed (no event). */
+  eventJson: string | null;
+  /** `changedAt|from|to|codes`, kept in the device's recent list. */
+  compactLine: string;
+}
+
+/**
+ * Redis adapter of device health records: pipelined script calls, one round trip per batch. Redis errors
+ * become DependencyUnavailableError, so the Kafka consumer pauses and retries instead of dead-lettering.
+ */
+@Injectable()
+export class DeviceStore {
+  constructor(private readonly redis: StatusRedis) {}
+
+  /** Applies updates (already one per device) and returns each device's record after its update. */
+  async apply(updates: readonly DeviceUpdate[]): Promise<DeviceRecord[]> {
+    if (updates.length === 0) return [];
+    const { keys } = this.redis;
+    const pipeline = this.redis.pipeline();
+    for (const u of updates) {
+      pipeline.statusApply(keys.device(u.tenantId, u.deviceSerial), keys.contactWatch(), keys.watchMember(u.tenantId, u.deviceSerial), ...u.ops);
+    }
+    const results = await this.guard(() => execOrThrow<string[]>(pipeline));
+    return results.map((flat) => toDeviceRecord(pairsToHash(flat))).filter((r): r is DeviceRecord => r !== null);
+  }
+
+  async read(devices: readonly { tenantId: string; deviceSerial: string }[]): Promise<(DeviceRecord | null)[]> {
+    if (devices.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const d of devices) pipeline.hgetall(this.redis.keys.device(d.tenantId, d.deviceSerial));
+    const hashes = await this.guard(() => execOrThrow<Record<string, string>>(pipeline));
+    return hashes.map((hash) => toDeviceRecord(hash));
+  }
+
+  /** Claims each change atomically; true where this caller won (the record was unchanged since it was read). */
+  async claim(requests: readonly ClaimRequest[], options: { transitionsKept: number; outboxMaxLength: number }): Promise<boolean[]> {
+    if (requests.length === 0) return [];
+    const { keys } = this.redis;
+    const pipeline = this.redis.pipeline();
+    for (const { record: r, state, reasonCodes, changedAtMs, eventJson, compactLine } of requests) {
+      const t = r.tenantId;
+      const oldSite = r.indexedSite ?? r.siteId;
+      const oldState = r.state || 'unknown';
+      pipeline.statusClaim(
+        keys.device(t, r.deviceSerial),
+        keys.transitions(t, r.deviceSerial),
+        keys.counts(t),
+        keys.tenants(),
+        keys.contactWatch(),
+        keys.outbox(),
+        keys.deviceIndex(t),
+        keys.deviceIndex(t, { site: r.siteId }),
+        keys.deviceIndex(t, { state }),
+        keys.deviceIndex(t, { site: r.siteId, state }),
+        keys.deviceIndex(t, { site: oldSite }),
+        keys.deviceIndex(t, { state: oldState }),
+        keys.deviceIndex(t, { site: oldSite, state: oldState }),
+        r.rev,
+        r.state,
+        state,
+        reasonCodes,
+        String(changedAtMs),
+        r.deviceSerial,
+        r.siteId,
+        oldSite,
+        compactLine,
+        String(options.transitionsKept),
+        eventJson ?? '',
+        String(options.outboxMaxLength),
+        t,
+        keys.watchMember(t, r.deviceSerial),
+      );
+    }
+    const results = await this.guard(() => execOrThrow<number>(pipeline));
+    return results.map((won) => won === 1);
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new DependencyUnavailableError('redis', error);
+    }
+  }
+}
