@@ -31,3 +31,5 @@ export * from './topics/completeness.topic';
 export * from './topics/device-health.topic';
 export * from './topics/mobile-record.topic';
 export * from './topics/topic-registry';
+
+export * from './http/reference-pull';

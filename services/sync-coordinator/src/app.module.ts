@@ -1,6 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ObservabilityModule, type Logger } from '@attendance/observability';
+import { ApiDocsModule, ObservabilityModule, type Logger } from '@attendance/observability';
+import { buildSyncCoordinatorOpenApi } from './api/openapi-document';
 import type { SyncCoordinatorConfig } from './config/sync-coordinator.config';
+import { DirectoryModule } from './directory/directory.module';
+import { ReferencePullModule } from './reference-pull/reference-pull.module';
 import { SyncInfrastructureModule } from './sync-infrastructure.module';
 
 /** sync-coordinator: the control plane of edge sync (issue 5: directory, reconciliation, leases, pulls). */
@@ -12,6 +15,9 @@ export class AppModule {
       imports: [
         ObservabilityModule.forRoot({ service: { name: 'sync-coordinator', version: config.SERVICE_VERSION }, logger }),
         SyncInfrastructureModule.register(config),
+        ApiDocsModule.forDocument(buildSyncCoordinatorOpenApi(config)),
+        DirectoryModule,
+        ReferencePullModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { redactUrl } from '@attendance/config';
 import { ensureDatabase, runMigrationsLocked } from '@attendance/persistence';
 import { HealthRegistry, ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
+import { inTransaction, queryOnce, type SqlExecutor } from './sql-executor';
 import { createSyncDataSource, SYNC_SCHEMA } from './sync-data-source';
 
 /**
@@ -34,6 +35,14 @@ export class SyncDatabase implements OnModuleInit, OnApplicationShutdown {
       if (applied.length > 0) this.logger.info({ applied }, 'applied migrations');
     }
     this.health.register({ name: 'postgres', check: async () => void (await this.dataSource.query('SELECT 1')) });
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return queryOnce<T>(this.dataSource, sql, params);
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return inTransaction(this.dataSource, work);
   }
 
   async onApplicationShutdown(): Promise<void> {
