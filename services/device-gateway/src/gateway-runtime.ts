@@ -4,9 +4,13 @@ import { ContractProducer, createKafkaClient, kafkaConnectionFromEnv } from '@at
 import { HealthRegistry, METRICS_REGISTRY, ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { AdmsHttpServer } from './adms/adms-http-server';
 import { AdmsUploadService } from './adms/adms-upload.service';
+import { DeviceEventRelay } from './events/device-event-relay';
+import type { DeviceEventRecorder } from './events/device-event-recorder';
+import { SqliteDeviceEventRecorder } from './events/sqlite-device-event-recorder';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './health/gateway-metrics';
 import { OutboxRelay } from './relay/outbox-relay';
+import { Uplink } from './relay/uplink';
 import { DiskBudget } from './store/disk-budget';
 import { EdgeStore } from './store/edge-store';
 
@@ -17,6 +21,11 @@ import { EdgeStore } from './store/edge-store';
 @Injectable()
 export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: EdgeStore;
+  /** Where every protocol adapter reports device events (durable; relayed to edge.device.event.v1). */
+  readonly deviceEvents: DeviceEventRecorder;
+  /** The one link to Kafka (circuit breaker); its state goes into health and heartbeats. */
+  readonly uplink: Uplink;
+  private readonly deviceEventRelay: DeviceEventRelay;
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
@@ -34,6 +43,9 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     const metrics = new GatewayMetrics(registry, this.store);
     const kafka = createKafkaClient(kafkaConnectionFromEnv(config.kafka, `device-gateway-${config.gatewayId}`), logger.child({ component: 'kafka' }));
     this.producer = new ContractProducer(kafka, { source: `/device-gateway/${config.gatewayId}`, logger });
+    this.uplink = new Uplink(this.producer, logger.child({ component: 'uplink' }));
+    this.deviceEventRelay = new DeviceEventRelay(this.store.deviceEvents, this.uplink, metrics, logger.child({ component: 'device-event-relay' }), config.relay);
+    this.deviceEvents = new SqliteDeviceEventRecorder(this.store.deviceEvents, config, () => this.deviceEventRelay.notify());
     this.relay = new OutboxRelay(this.store, this.producer, metrics, logger.child({ component: 'outbox-relay' }), config.relay);
     this.diskBudget = new DiskBudget(config.databasePath, config.diskBudgetBytes);
     const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget);
@@ -64,11 +76,14 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     // NOTE: connecting is retried by the relay loop itself; the edge accepts punches with the uplink down
     this.producer.connect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka not reachable yet; punches are buffered'));
     this.relay.start();
+    this.deviceEventRelay.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.deviceServer.close();
     await this.relay.stop();
+    await this.deviceEventRelay.stop();
+    this.uplink.shutdown();
     await this.producer.disconnect().catch(() => undefined);
     this.store.close();
   }

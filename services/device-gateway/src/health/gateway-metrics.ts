@@ -12,6 +12,7 @@ export class GatewayMetrics {
   readonly ackLatency: Histogram;
   readonly relayPublished: Counter;
   readonly relayFailures: Counter;
+  readonly deviceEventsPublished: Counter;
 
   constructor(registry: Registry, store: EdgeStore) {
     const registers = [registry];
@@ -28,6 +29,7 @@ export class GatewayMetrics {
     });
     this.relayPublished = new Counter({ name: 'gateway_relay_published_total', help: 'Punches acknowledged by Kafka', registers });
     this.relayFailures = new Counter({ name: 'gateway_relay_failures_total', help: 'Relay publish attempts that failed', registers });
+    this.deviceEventsPublished = new Counter({ name: 'gateway_device_events_published_total', help: 'Device events acknowledged by Kafka', registers });
     new Gauge({
       name: 'gateway_outbox_backlog',
       help: 'Punches stored but not yet acknowledged by Kafka',

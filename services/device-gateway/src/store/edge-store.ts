@@ -1,4 +1,5 @@
 import { openEdgeDatabase, type EdgeDatabase } from './edge-database';
+import { DeviceEventOutboxRepository } from './device-event-outbox.repository';
 import { DeviceRepository } from './device.repository';
 import { PunchOutboxRepository } from './punch-outbox.repository';
 import { QuarantineRepository } from './quarantine.repository';
@@ -10,12 +11,14 @@ export class EdgeStore {
   readonly outbox: PunchOutboxRepository;
   readonly quarantine: QuarantineRepository;
   readonly devices: DeviceRepository;
+  readonly deviceEvents: DeviceEventOutboxRepository;
 
   private constructor(readonly db: EdgeDatabase) {
     this.rawRequests = new RawRequestRepository(db);
     this.outbox = new PunchOutboxRepository(db);
     this.quarantine = new QuarantineRepository(db);
     this.devices = new DeviceRepository(db);
+    this.deviceEvents = new DeviceEventOutboxRepository(db);
   }
 
   static open(path: string): EdgeStore {
