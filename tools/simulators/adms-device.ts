@@ -21,6 +21,13 @@ export interface AttlogPunch {
  */
 export class AdmsDevice {
   stamp = 0;
+  /** The device's own attendance log: every punch it recorded, pushed or not (what DATA QUERY re-reads). */
+  readonly attendanceLog: AttlogPunch[] = [];
+  /** Punches the push path "loses" (kept in the log, so a later DATA QUERY ATTLOG recovers them). */
+  private readonly droppedFromPush = new Set<AttlogPunch>();
+  private pushedUpTo = 0;
+  /** Every command this device received, with what it answered (for assertions). */
+  readonly commandsRun: { id: string; command: string; answer: string }[] = [];
 
   constructor(
     readonly serial: string,
@@ -51,6 +58,81 @@ export class AdmsDevice {
 
   async poll(): Promise<AdmsReply> {
     return this.request('GET', `/iclock/getrequest?SN=${this.serial}`);
+  }
+
+  /** Records a punch in the device log; with `dropFromPush` the push path skips it (a lost upload). */
+  recordPunch(punch: AttlogPunch, options: { dropFromPush?: boolean } = {}): AttlogPunch {
+    this.attendanceLog.push(punch);
+    if (options.dropFromPush) this.droppedFromPush.add(punch);
+    return punch;
+  }
+
+  /** Uploads the log entries recorded since the last push (except dropped ones); they count as sent on `OK: n`. */
+  async pushNew(): Promise<AdmsReply | null> {
+    const fresh = this.attendanceLog.slice(this.pushedUpTo).filter((p) => !this.droppedFromPush.has(p));
+    const upTo = this.attendanceLog.length;
+    if (fresh.length === 0) {
+      this.pushedUpTo = upTo;
+      return null;
+    }
+    const reply = await this.uploadPunches(fresh);
+    if (isOkReply(reply, fresh.length)) this.pushedUpTo = upTo;
+    return reply;
+  }
+
+  /**
+   * One getrequest poll, then runs every `C:<id>:<cmd>` it got and posts the results to devicecmd, like the
+   * firmware (device-protocols.md §1.7, §1.8, §12 of the SPEC):
+   * - `DATA QUERY ATTLOG StartTime=..\tEndTime=..` re-uploads that window of the log as ATTLOG, then `Return=0`
+   *   (`-1` when the window is empty, as a real device answered);
+   * - `VERIFY SUM ATTLOG StartTime=..\tEndTime=..` answers `AttlogSum=<count in the window>`;
+   * - `CHECK`, `LOG`, `INFO`, `REBOOT` answer `Return=0`; anything else `-1002` (not supported).
+   * Returns the commands run.
+   */
+  async runCommands(): Promise<{ id: string; command: string; answer: string }[]> {
+    const reply = await this.poll();
+    const run: { id: string; command: string; answer: string }[] = [];
+    for (const line of reply.body.split(/\r?\n/)) {
+      const match = /^C:([^:]+):(.*)$/.exec(line);
+      if (!match) continue;
+      const [, id, command] = match as unknown as [string, string, string];
+      run.push({ id, command, answer: await this.execute(id, command) });
+    }
+    if (run.length > 0) {
+      const result = await this.request('POST', `/iclock/devicecmd?SN=${this.serial}`, run.map((r) => r.answer).join('\n') + '\n');
+      if (result.status !== 200 || result.body.trim() !== 'OK') throw new Error(`devicecmd not accepted: HTTP ${result.status} ${result.body}`);
+    }
+    this.commandsRun.push(...run);
+    return run;
+  }
+
+  /** Posts a raw devicecmd body exactly as given (golden fixtures). */
+  async postCommandResults(body: string): Promise<AdmsReply> {
+    return this.request('POST', `/iclock/devicecmd?SN=${this.serial}`, body);
+  }
+
+  private async execute(id: string, command: string): Promise<string> {
+    const verb = command.split(' ').slice(0, 2).join(' ');
+    if (command.startsWith('DATA QUERY ATTLOG')) {
+      const window = this.logWindow(command);
+      if (window.length === 0) return `ID=${id}&Return=-1&CMD=DATA`;
+      for (let i = 0; i < window.length; i += 100) {
+        const chunk = window.slice(i, i + 100);
+        const reply = await this.uploadPunches(chunk);
+        if (!isOkReply(reply, chunk.length)) return `ID=${id}&Return=-1003&CMD=DATA`;
+      }
+      return `ID=${id}&Return=0&CMD=DATA`;
+    }
+    if (command.startsWith('VERIFY SUM ATTLOG')) return `ID=${id}&Return=0&CMD=VERIFY SUM&AttlogSum=${this.logWindow(command).length}`;
+    if (['CHECK', 'LOG', 'INFO', 'REBOOT'].includes(command.trim())) return `ID=${id}&Return=0&CMD=${command.trim()}`;
+    return `ID=${id}&Return=-1002&CMD=${verb}`;
+  }
+
+  /** The log entries within `StartTime=..\tEndTime=..` (inclusive; local times compare as strings). */
+  private logWindow(command: string): AttlogPunch[] {
+    const start = /StartTime=(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})/.exec(command)?.[1] ?? '0000';
+    const end = /EndTime=(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})/.exec(command)?.[1] ?? '9999';
+    return this.attendanceLog.filter((p) => p.localTime >= start && p.localTime <= end);
   }
 
   /** A punch happening now on this device, in its own zone. */

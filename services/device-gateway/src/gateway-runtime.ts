@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Registry } from 'prom-client';
 import { ContractProducer, createKafkaClient, kafkaConnectionFromEnv } from '@attendance/kafka';
 import { HealthRegistry, METRICS_REGISTRY, ROOT_LOGGER, type Logger } from '@attendance/observability';
+import { AdmsCommandQueue } from './adms/adms-command-queue';
 import { AdmsHttpServer } from './adms/adms-http-server';
 import { AdmsUploadService } from './adms/adms-upload.service';
 import { DeviceEventRelay } from './events/device-event-relay';
@@ -26,6 +27,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   /** The one link to Kafka (circuit breaker); its state goes into health and heartbeats. */
   readonly uplink: Uplink;
   private readonly deviceEventRelay: DeviceEventRelay;
+  /** Commands for ADMS devices (backfill, verify count, users), delivered on their next getrequest. */
+  readonly admsCommands: AdmsCommandQueue;
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
@@ -49,7 +52,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.relay = new OutboxRelay(this.store, this.producer, metrics, logger.child({ component: 'outbox-relay' }), config.relay);
     this.diskBudget = new DiskBudget(config.databasePath, config.diskBudgetBytes);
     const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget);
-    this.deviceServer = new AdmsHttpServer({ config, store: this.store, uploads, metrics, logger: logger.child({ component: 'adms' }) });
+    this.admsCommands = new AdmsCommandQueue(this.store);
+    this.deviceServer = new AdmsHttpServer({ config, store: this.store, uploads, commands: this.admsCommands, metrics, logger: logger.child({ component: 'adms' }) });
   }
 
   async onApplicationBootstrap(): Promise<void> {

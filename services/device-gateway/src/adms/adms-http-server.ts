@@ -7,6 +7,7 @@ import { buildHandshakeReply } from './adms-handshake';
 import { admsEndpoint, isPlausibleSerial, lowerCaseQuery } from './adms-request';
 import type { AdmsUploadService } from './adms-upload.service';
 import { DiskBudgetExceededError } from '../store/disk-budget';
+import type { AdmsCommandQueue } from './adms-command-queue';
 
 /** Devices upload photos and large backlogs; the 3.x spec example is 1 MB, we allow well above it. */
 const BODY_LIMIT_BYTES = 20 * 1024 * 1024;
@@ -24,6 +25,7 @@ export class AdmsHttpServer {
       config: GatewayConfig;
       store: EdgeStore;
       uploads: AdmsUploadService;
+      commands: AdmsCommandQueue;
       metrics: GatewayMetrics;
       logger: Logger;
     },
@@ -56,12 +58,13 @@ export class AdmsHttpServer {
       case 'cdata':
         return req.method === 'GET' ? this.handshake(serial, query) : this.upload(req, reply, serial, query, queryString);
       case 'getrequest':
+        this.touch(serial, query.get('pushver') ?? null);
+        return this.deps.commands.takeForPoll(serial);
       case 'ping':
         this.touch(serial, query.get('pushver') ?? null);
         return 'OK';
       case 'devicecmd':
-        this.touch(serial, null);
-        return 'OK';
+        return this.commandResults(req, reply, serial, queryString);
       default:
         reply.status(404);
         return 'ERROR: unsupported endpoint';
@@ -101,6 +104,35 @@ export class AdmsHttpServer {
       }
       this.deps.metrics.uploadFailures.inc();
       this.deps.logger.error({ err: error, serial }, 'could not store device upload; device will retry');
+      reply.status(503);
+      return 'ERROR: storage unavailable, retry later';
+    }
+  }
+
+  /** `POST /iclock/devicecmd`: the raw body and the completed commands are committed before `OK`. */
+  private commandResults(req: FastifyRequest, reply: FastifyReply, serial: string, queryString: string): string {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      const now = new Date().toISOString();
+      this.deps.store.transaction(() => {
+        this.touch(serial, null);
+        const rawRequestId = this.deps.store.rawRequests.insert({
+          deviceSerial: serial,
+          protocol: 'zk-push2',
+          tableName: 'devicecmd',
+          query: queryString,
+          body,
+          receivedAt: now,
+          outcome: 'parsed',
+        });
+        const { unmatched } = this.deps.commands.completeFromDevice(serial, body);
+        for (const line of unmatched) {
+          this.deps.store.quarantine.insert({ rawRequestId, deviceSerial: serial, lineNumber: line.lineNumber, rawLine: line.raw, reason: line.reason, detail: line.detail, createdAt: now });
+        }
+      });
+      return 'OK';
+    } catch (error) {
+      this.deps.logger.error({ err: error, serial }, 'could not store command results; device will retry');
       reply.status(503);
       return 'ERROR: storage unavailable, retry later';
     }
