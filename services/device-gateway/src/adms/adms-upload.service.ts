@@ -50,7 +50,9 @@ export class AdmsUploadService {
         pushVersion: upload.pushVersion,
         now,
       });
-      const approved = deviceStatus === 'approved' && device !== undefined;
+      // NOTE: a device approved through the local API but not (yet) in the config file uses the site's zone
+      const timeZone = device?.timeZone ?? this.config.siteTimeZone;
+      const approved = deviceStatus === 'approved';
       const parseNow = approved && table === 'ATTLOG';
       const rawRequestId = this.store.rawRequests.insert({
         deviceSerial: upload.serial,
@@ -72,7 +74,7 @@ export class AdmsUploadService {
       const quarantine = (lineNumber: number, rawLine: Buffer, reason: string, detail: string) =>
         this.store.quarantine.insert({ rawRequestId, deviceSerial: upload.serial, lineNumber, rawLine, reason, detail, createdAt: now });
       for (const line of rejected) quarantine(line.lineNumber, line.rawLine, line.reason, line.detail);
-      const context = { tenantId: this.config.tenantId, siteId: this.config.siteId, gatewayId: this.config.gatewayId, deviceSerial: upload.serial, timeZone: device.timeZone };
+      const context = { tenantId: this.config.tenantId, siteId: this.config.siteId, gatewayId: this.config.gatewayId, deviceSerial: upload.serial, timeZone };
       for (const record of records) {
         const built = buildPunchFromAttlog(record, context, { receivedAt: upload.receivedAt, deviceCursor: upload.stamp });
         if (!built.ok) {

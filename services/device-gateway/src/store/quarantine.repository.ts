@@ -20,6 +20,9 @@ export interface QuarantinedLine extends Omit<NewQuarantinedLine, 'rawLine'> {
 export class QuarantineRepository {
   private readonly insertStmt: Statement;
   private readonly listStmt: Statement<[number], Record<string, unknown>>;
+  private readonly pageStmt: Statement<{ beforeId: number; serial: string | null; limit: number }, Record<string, unknown>>;
+  private readonly getStmt: Statement<[number], Record<string, unknown>>;
+  private readonly countStmt: Statement<{ serial: string | null }, { n: number }>;
 
   constructor(db: EdgeDatabase) {
     this.insertStmt = db.prepare(
@@ -30,6 +33,14 @@ export class QuarantineRepository {
       `SELECT id, raw_request_id, device_serial, line_number, raw_line, reason, detail, created_at
        FROM quarantine ORDER BY id DESC LIMIT ?`,
     );
+    this.pageStmt = db.prepare(
+      `SELECT id, raw_request_id, device_serial, line_number, raw_line, reason, detail, created_at
+       FROM quarantine WHERE id < @beforeId AND (@serial IS NULL OR device_serial = @serial) ORDER BY id DESC LIMIT @limit`,
+    );
+    this.getStmt = db.prepare(
+      'SELECT id, raw_request_id, device_serial, line_number, raw_line, reason, detail, created_at FROM quarantine WHERE id = ?',
+    );
+    this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM quarantine WHERE (@serial IS NULL OR device_serial = @serial)');
   }
 
   insert(line: NewQuarantinedLine): void {
@@ -37,15 +48,35 @@ export class QuarantineRepository {
   }
 
   latest(limit: number): QuarantinedLine[] {
-    return this.listStmt.all(limit).map((row) => ({
-      id: row.id as number,
-      rawRequestId: row.raw_request_id as number,
-      deviceSerial: row.device_serial as string,
-      lineNumber: row.line_number as number,
-      rawLine: row.raw_line as Buffer,
-      reason: row.reason as string,
-      detail: row.detail as string,
-      createdAt: row.created_at as string,
-    }));
+    return this.listStmt.all(limit).map(toQuarantinedLine);
   }
+
+  /** Newest first, keyset-paged: lines with id below `beforeId` (pass the last id of the previous page). */
+  page(query: { beforeId?: number; deviceSerial?: string; limit: number }): QuarantinedLine[] {
+    return this.pageStmt
+      .all({ beforeId: query.beforeId ?? Number.MAX_SAFE_INTEGER, serial: query.deviceSerial ?? null, limit: query.limit })
+      .map(toQuarantinedLine);
+  }
+
+  get(id: number): QuarantinedLine | null {
+    const row = this.getStmt.get(id);
+    return row ? toQuarantinedLine(row) : null;
+  }
+
+  count(deviceSerial?: string): number {
+    return this.countStmt.get({ serial: deviceSerial ?? null })!.n;
+  }
+}
+
+function toQuarantinedLine(row: Record<string, unknown>): QuarantinedLine {
+  return {
+    id: row.id as number,
+    rawRequestId: row.raw_request_id as number,
+    deviceSerial: row.device_serial as string,
+    lineNumber: row.line_number as number,
+    rawLine: row.raw_line as Buffer,
+    reason: row.reason as string,
+    detail: row.detail as string,
+    createdAt: row.created_at as string,
+  };
 }

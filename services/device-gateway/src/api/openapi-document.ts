@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import { DeviceListQuerySchema, DeviceSerialParamSchema, QuarantineIdParamSchema, QuarantineQuerySchema } from './local-api.schema';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+
+const queryParameters = (s: z.ZodType) => {
+  const shape = schema(s);
+  const required = new Set((shape.required as string[] | undefined) ?? []);
+  return Object.entries((shape.properties ?? {}) as Record<string, Record<string, unknown>>).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: required.has(name),
+    schema: property,
+    description: property.description,
+  }));
+};
+const pathParameter = (name: string, s: z.ZodType) => ({ name, in: 'path', required: true, schema: schema(s), description: s.description });
+
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+const problem = (description: string) => ({ description, content: json('Problem') });
+const guarded = {
+  '401': { description: 'Missing or wrong admin token' },
+  '503': { description: 'GATEWAY_ADMIN_TOKEN is not set: the local API is disabled' },
+};
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type, nullable: true, ...extra });
+const DeviceSchema = {
+  type: 'object',
+  properties: {
+    serial: { type: 'string' },
+    name: nullable('string'),
+    protocol: { type: 'string' },
+    configured: { type: 'boolean', description: 'Listed in the gateway config file' },
+    seen: { type: 'boolean', description: 'Has contacted this gateway' },
+    status: { type: 'string', enum: ['approved', 'pending'] },
+    approvedAt: nullable('string', { format: 'date-time', description: 'Set when approved through this API' }),
+    timeZone: nullable('string', { description: 'Zone its punches are resolved in (null while pending)' }),
+    firstSeenAt: nullable('string', { format: 'date-time' }),
+    lastContactAt: nullable('string', { format: 'date-time' }),
+    pushVersion: nullable('string'),
+    lastPunch: {
+      type: 'object',
+      nullable: true,
+      properties: {
+        receivedAt: { type: 'string', format: 'date-time' },
+        deviceUserId: { type: 'string' },
+        employeeName: nullable('string', { description: 'From the reference-data cache' }),
+        localTime: { type: 'string' },
+        punchedAt: { type: 'string', format: 'date-time' },
+        direction: { type: 'string' },
+      },
+    },
+    backlog: { $ref: '#/components/schemas/Backlog' },
+    pendingRequests: { type: 'integer', description: 'Raw requests stored while pending; replayed on approval' },
+    quarantined: { type: 'integer' },
+    state: { type: 'object', additionalProperties: true, description: 'Per-device state kept by the protocol adapters (clock skew, capacity, last error...)' },
+  },
+};
+const BacklogSchema = {
+  type: 'object',
+  properties: { unsent: { type: 'integer' }, oldestCreatedAt: nullable('string', { format: 'date-time' }), oldestAgeSeconds: nullable('integer') },
+};
+const QuarantineItemSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    deviceSerial: { type: 'string' },
+    rawRequestId: { type: 'integer' },
+    lineNumber: { type: 'integer' },
+    reason: { type: 'string' },
+    detail: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    rawBase64: { type: 'string', format: 'byte', description: 'The line exactly as received' },
+    rawBytes: { type: 'integer' },
+    textExcerpt: { type: 'string', description: 'UTF-8 with control bytes as \\xNN, at most 200 characters' },
+  },
+};
+const ProblemSchema = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+  },
+};
+
+/** OpenAPI of the gateway's local API (served at /api/docs), with request parameters from the validating zod schemas. */
+export function buildGatewayOpenApi(version: string, extraPaths: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'device-gateway local API',
+      version,
+      description:
+        'The on-site API behind the local dashboard; it works with the internet down. Authenticate with ' +
+        '`Authorization: Bearer <GATEWAY_ADMIN_TOKEN>`. /health/* and /metrics are open.',
+    },
+    components: {
+      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
+      schemas: { Device: DeviceSchema, Backlog: BacklogSchema, QuarantineItem: QuarantineItemSchema, Problem: ProblemSchema },
+    },
+    security: [{ adminToken: [] }],
+    paths: {
+      '/api/v1/devices': {
+        get: {
+          summary: 'Configured and seen devices with their state',
+          parameters: queryParameters(DeviceListQuerySchema),
+          responses: {
+            '200': { description: 'Devices by serial', content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Device' } } } } } } },
+            '400': problem('Invalid query'),
+            ...guarded,
+          },
+        },
+      },
+      '/api/v1/devices/pending': {
+        get: {
+          summary: 'Devices seen on the LAN but not approved: their data is kept raw and not forwarded',
+          responses: { '200': { description: 'Pending devices', content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Device' } } } } } } }, ...guarded },
+        },
+      },
+      '/api/v1/devices/{serial}': {
+        get: {
+          summary: 'One device',
+          parameters: [pathParameter('serial', DeviceSerialParamSchema)],
+          responses: { '200': { description: 'The device', content: json('Device') }, '400': problem('Invalid serial'), '404': { description: 'Unknown device' }, ...guarded },
+        },
+      },
+      '/api/v1/devices/{serial}/approve': {
+        post: {
+          summary: 'Approve a pending device; what it sent while pending is parsed and forwarded',
+          description:
+            'Durable and idempotent: the approval is stored in SQLite (not in the config file) together with the punches ' +
+            'parsed from the raw requests kept while pending, in one transaction; approving again changes nothing. ' +
+            'Until the device is added to the config file it uses the site time zone.',
+          parameters: [pathParameter('serial', DeviceSerialParamSchema)],
+          responses: {
+            '200': {
+              description: 'Approval outcome and the device',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      approval: {
+                        type: 'object',
+                        properties: {
+                          serial: { type: 'string' },
+                          newlyApproved: { type: 'boolean' },
+                          approvedAt: nullable('string', { format: 'date-time' }),
+                          timeZone: { type: 'string' },
+                          replayedRequests: { type: 'integer' },
+                          punches: { type: 'integer' },
+                          quarantined: { type: 'integer' },
+                          keptPending: { type: 'integer' },
+                        },
+                      },
+                      device: { $ref: '#/components/schemas/Device' },
+                    },
+                  },
+                },
+              },
+            },
+            '400': problem('Invalid serial'),
+            '404': { description: 'The serial never contacted this gateway' },
+            ...guarded,
+          },
+        },
+      },
+      '/api/v1/backlog': {
+        get: {
+          summary: 'Punches waiting to be sent to the cloud, overall and per device',
+          responses: {
+            '200': {
+              description: 'Backlog',
+              content: {
+                'application/json': {
+                  schema: {
+                    allOf: [
+                      { $ref: '#/components/schemas/Backlog' },
+                      {
+                        type: 'object',
+                        properties: {
+                          rejected: { type: 'integer', description: 'Rows set aside because the contract refused them (kept)' },
+                          devices: { type: 'array', items: { allOf: [{ $ref: '#/components/schemas/Backlog' }, { type: 'object', properties: { serial: { type: 'string' } } }] } },
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            ...guarded,
+          },
+        },
+      },
+      '/api/v1/quarantine': {
+        get: {
+          summary: 'Quarantined lines, newest first, keyset-paged',
+          parameters: queryParameters(QuarantineQuerySchema),
+          responses: {
+            '200': {
+              description: 'A page; pass nextBefore as before for the next one (null: last page)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: { items: { type: 'array', items: { $ref: '#/components/schemas/QuarantineItem' } }, nextBefore: nullable('integer'), total: { type: 'integer' } },
+                  },
+                },
+              },
+            },
+            '400': problem('Invalid query'),
+            ...guarded,
+          },
+        },
+      },
+      '/api/v1/quarantine/{id}': {
+        get: {
+          summary: 'One quarantined line with its full text and the request it came in',
+          parameters: [pathParameter('id', QuarantineIdParamSchema)],
+          responses: { '200': { description: 'The line', content: json('QuarantineItem') }, '400': problem('Invalid id'), '404': { description: 'Unknown id' }, ...guarded },
+        },
+      },
+      ...extraPaths,
+    },
+  };
+}
