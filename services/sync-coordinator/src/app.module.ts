@@ -3,6 +3,7 @@ import { ApiDocsModule, ObservabilityModule, type Logger } from '@attendance/obs
 import { buildSyncCoordinatorOpenApi } from './api/openapi-document';
 import type { SyncCoordinatorConfig } from './config/sync-coordinator.config';
 import { DirectoryModule } from './directory/directory.module';
+import { MobileSyncModule } from './mobile-sync/mobile-sync.module';
 import { EdgeSyncModule } from './reconciliation/edge-sync.module';
 import { ReferencePullModule } from './reference-pull/reference-pull.module';
 import { SyncInfrastructureModule } from './sync-infrastructure.module';
@@ -19,6 +20,7 @@ export class AppModule {
         ApiDocsModule.forDocument(buildSyncCoordinatorOpenApi(config)),
         DirectoryModule,
         ReferencePullModule,
+        MobileSyncModule,
         EdgeSyncModule,
       ],
     };
