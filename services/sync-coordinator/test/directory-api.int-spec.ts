@@ -129,6 +129,15 @@ describe('directory admin API', () => {
     expect((await asB('GET', '/api/v1/admin/employees')).body.items).toEqual([]);
   });
 
+  it('shows and renames the key\'s own tenant, with its latest cursor', async () => {
+    const before = (await asA('GET', '/api/v1/admin/tenant')).body;
+    expect(before).toMatchObject({ tenantId: 'tenant-a', name: 'tenant-a' });
+    expect(Number(before.latestCursor)).toBeGreaterThan(0);
+    expect((await asA('PUT', '/api/v1/admin/tenant', { name: 'Acme Ltd' })).body).toMatchObject({ tenantId: 'tenant-a', name: 'Acme Ltd' });
+    expect((await asB('GET', '/api/v1/admin/tenant')).body).toMatchObject({ tenantId: 'tenant-b', name: 'tenant-b' });
+    expect((await asA('PUT', '/api/v1/admin/tenant', { name: '' })).status).toBe(400);
+  });
+
   it('answers a CSV without the required columns with 400', async () => {
     const response = await asA('POST', '/api/v1/admin/employees/import', 'code,fullname\n1,x\n');
     expect(response.status).toBe(400);
@@ -138,6 +147,6 @@ describe('directory admin API', () => {
   it('serves the OpenAPI document', async () => {
     const docs = await anonymous('GET', '/api/docs-json');
     expect(docs.status).toBe(200);
-    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/v1/admin/employees/import', '/api/v1/sync/pull']));
+    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/v1/admin/employees/import', '/api/v1/sync/pull', '/api/v1/attendance/sync', '/api/v1/admin/tenant']));
   });
 });

@@ -184,6 +184,18 @@ describe('mobile offline sync', () => {
     expect((await pg.query("SELECT count(*)::int AS n FROM sync.mobile_records WHERE employee_id = 'e-rate'")).rows[0].n).toBe(20);
   });
 
+  it('admits exactly 20 of 25 parallel requests of one user (the count and the slot are taken atomically)', async () => {
+    const user = asUser('e-burst');
+    const responses = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        user('POST', '/api/v1/attendance/sync', { records: [{ facilityId: 'hq', direction: 'in', clientTimestamp: minutesAgo(300 - i), deviceId: 'phone-burst', syncVersion: 0 }] }),
+      ),
+    );
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(20);
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(5);
+    expect((await pg.query("SELECT count(*)::int AS n FROM sync.mobile_records WHERE employee_id = 'e-burst'")).rows[0].n).toBe(20);
+  });
+
   it('answers an invalid envelope with 400 and audits it as rejected', async () => {
     const user = asUser('e-envelope');
     const response = await user('POST', '/api/v1/attendance/sync', { records: [] });

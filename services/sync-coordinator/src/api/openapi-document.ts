@@ -74,6 +74,15 @@ export function buildSyncCoordinatorOpenApi(config: SyncCoordinatorConfig): Reco
     },
     security: [{ adminKey: [] }],
     paths: {
+      '/api/v1/admin/tenant': {
+        get: { tags: ['Tenant'], summary: 'The key\'s tenant (name, latest reference-data cursor)', responses: { '200': { description: '{ tenantId, name, latestCursor }' }, ...adminErrors } },
+        put: {
+          tags: ['Tenant'],
+          summary: 'Rename the key\'s tenant',
+          requestBody: { required: true, content: json({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }) },
+          responses: { '200': { description: 'Renamed' }, ...adminErrors },
+        },
+      },
       '/api/v1/admin/sites': { get: { tags: ['Sites'], summary: 'Sites of the tenant, by id', parameters: listParams, responses: { '200': { description: '{ items }' }, ...adminErrors } } },
       '/api/v1/admin/sites/{siteId}': putResource('Sites', 'siteId', 'SitePut'),
       '/api/v1/admin/devices': { get: { tags: ['Devices'], summary: 'Devices of the tenant, by serial', parameters: listParams, responses: { '200': { description: '{ items }' }, ...adminErrors } } },
