@@ -23,6 +23,9 @@ const adminApiKeysSchema = z
     ),
   );
 
+/** An optional string where an empty value (`KEY=` in Compose or an env file) means "not set". */
+const optionalString = (schema: z.ZodString) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 const syncEnvSchema = kafkaEnvSchema.extend({
   PORT: portSchema.default(3002),
   HOST: z.string().default('0.0.0.0'),
@@ -36,10 +39,10 @@ const syncEnvSchema = kafkaEnvSchema.extend({
   /** Largest CSV import of employees, in rows. */
   SYNC_CSV_IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(100000).default(10000),
   /** HS256 secret of mobile JWTs (claims: sub = employee id, tid = tenant, facilities = allowed site ids). */
-  SYNC_MOBILE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SYNC_MOBILE_JWT_SECRET: optionalString(z.string().min(32, 'must be at least 32 characters')),
   /** When set, a mobile JWT must carry this `iss` / `aud`. */
-  SYNC_MOBILE_JWT_ISSUER: z.string().min(1).optional(),
-  SYNC_MOBILE_JWT_AUDIENCE: z.string().min(1).optional(),
+  SYNC_MOBILE_JWT_ISSUER: optionalString(z.string().min(1)),
+  SYNC_MOBILE_JWT_AUDIENCE: optionalString(z.string().min(1)),
   /** Mobile sync requests allowed per user per window (DESIGN.md 6: 20 per 5 minutes). */
   SYNC_MOBILE_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(20),
   SYNC_MOBILE_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
