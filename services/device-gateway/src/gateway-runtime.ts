@@ -10,6 +10,7 @@ import type { DeviceEventRecorder } from './events/device-event-recorder';
 import { SqliteDeviceEventRecorder } from './events/sqlite-device-event-recorder';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './health/gateway-metrics';
+import { ReferenceSync } from './reference/reference-sync';
 import { OutboxRelay } from './relay/outbox-relay';
 import { Uplink } from './relay/uplink';
 import { DiskBudget } from './store/disk-budget';
@@ -27,6 +28,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   /** The one link to Kafka (circuit breaker); its state goes into health and heartbeats. */
   readonly uplink: Uplink;
   private readonly deviceEventRelay: DeviceEventRelay;
+  /** Read-only cache of the cloud's sites, devices and employees; `refresh()` for a "reload roster" command. */
+  readonly referenceSync: ReferenceSync;
   /** Commands for ADMS devices (backfill, verify count, users), delivered on their next getrequest. */
   readonly admsCommands: AdmsCommandQueue;
   private readonly producer: ContractProducer;
@@ -51,6 +54,12 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.deviceEvents = new SqliteDeviceEventRecorder(this.store.deviceEvents, config, () => this.deviceEventRelay.notify());
     this.relay = new OutboxRelay(this.store, this.producer, metrics, logger.child({ component: 'outbox-relay' }), config.relay);
     this.diskBudget = new DiskBudget(config.databasePath, config.diskBudgetBytes);
+    const pull = config.referencePull;
+    this.referenceSync = new ReferenceSync(
+      this.store,
+      pull && { url: pull.url, token: pull.token, intervalMs: pull.intervalMs, tenantId: config.tenantId, gatewayId: config.gatewayId },
+      logger.child({ component: 'reference-sync' }),
+    );
     const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget);
     this.admsCommands = new AdmsCommandQueue(this.store);
     this.deviceServer = new AdmsHttpServer({ config, store: this.store, uploads, commands: this.admsCommands, metrics, logger: logger.child({ component: 'adms' }) });
@@ -81,12 +90,14 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.producer.connect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka not reachable yet; punches are buffered'));
     this.relay.start();
     this.deviceEventRelay.start();
+    this.referenceSync.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.deviceServer.close();
     await this.relay.stop();
     await this.deviceEventRelay.stop();
+    await this.referenceSync.stop();
     this.uplink.shutdown();
     await this.producer.disconnect().catch(() => undefined);
     this.store.close();

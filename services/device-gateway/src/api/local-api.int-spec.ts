@@ -7,6 +7,8 @@ import { bootstrapService, createRootLogger } from '@attendance/observability';
 import { AppModule } from '../app.module';
 import { loadGatewayConfig } from '../config/gateway.config';
 import { GatewayRuntime } from '../gateway-runtime';
+import { FakeSyncCoordinator } from '../reference/testing/fake-sync-coordinator';
+import { waitFor } from '@attendance/testing';
 
 // A running in-process gateway (real SQLite on disk, real HTTP on both ports). The uplink points at a closed
 // port, so the outbox only grows: backlog figures can be compared with the table exactly (the site is offline).
@@ -65,15 +67,23 @@ async function upload(gateway: Gateway, serial: string, body: Buffer | string, s
 describe('local API', () => {
   let dataDir: string;
   let gateway: Gateway;
+  const cloud = new FakeSyncCoordinator({ token: 'sync-token-of-gw-api', tenantId: 'tenant-api', gatewayId: 'gw-api' });
+  const fullEnv = () => ({ GATEWAY_ADMIN_TOKEN: TOKEN, SYNC_COORDINATOR_URL: cloud.url, GATEWAY_SYNC_TOKEN: 'sync-token-of-gw-api' });
   const sql = <T>(query: string, ...args: unknown[]): T => gateway.runtime.store.db.prepare(query).get(...args) as T;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'gateway-api-'));
-    gateway = await startGateway(dataDir, { GATEWAY_ADMIN_TOKEN: TOKEN });
+    await cloud.listen();
+    cloud.add({ entity: 'site', op: 'upsert', id: 'site-1', site: { siteId: 'site-1', name: 'Pune plant', timeZone: 'Asia/Kolkata' } });
+    cloud.employee('emp-8', 'Ravi Kumar', '8');
+    gateway = await startGateway(dataDir, fullEnv());
+    // The names in the device views below come from this first pull.
+    await waitFor(() => gateway.runtime.referenceSync.status().syncedAt, { description: 'the reference pull on start' });
   });
 
   afterAll(async () => {
     await gateway?.app.close();
+    await cloud.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -127,7 +137,7 @@ describe('local API', () => {
       expect(first.status).toBe(200);
       const { approval, device } = (await first.json()) as { approval: Record<string, unknown>; device: Record<string, unknown> };
       expect(approval).toMatchObject({ serial: STRANGER, newlyApproved: true, timeZone: 'Asia/Kolkata', replayedRequests: 1, punches: 2, quarantined: 1, keptPending: 0 });
-      expect(device).toMatchObject({ status: 'approved', pendingRequests: 0, timeZone: 'Asia/Kolkata', backlog: { unsent: 2 }, lastPunch: { deviceUserId: '8', direction: 'out' } });
+      expect(device).toMatchObject({ status: 'approved', pendingRequests: 0, timeZone: 'Asia/Kolkata', backlog: { unsent: 2 }, lastPunch: { deviceUserId: '8', direction: 'out', employeeName: 'Ravi Kumar' } });
       expect(outboxOf(STRANGER)).toBe(2);
       const payload = JSON.parse(sql<{ payload: string }>('SELECT payload FROM punch_outbox WHERE device_serial = ? ORDER BY id LIMIT 1', STRANGER).payload);
       // Site zone Asia/Kolkata (+05:30); the Stamp of the stored request is the cursor.
@@ -141,7 +151,7 @@ describe('local API', () => {
 
     it('keeps the approval across a restart, and the approved device\'s next upload is parsed at once', async () => {
       await gateway.app.close();
-      gateway = await startGateway(dataDir, { GATEWAY_ADMIN_TOKEN: TOKEN });
+      gateway = await startGateway(dataDir, fullEnv());
       const { body } = await getJson(`${gateway.api}/api/v1/devices/${STRANGER}`);
       expect(body).toMatchObject({ status: 'approved', approvedAt: expect.any(String) });
       expect(await upload(gateway, STRANGER, '9\t2024-06-01 09:00:00\t0\t1\n', '42')).toBe('OK: 1');
@@ -216,6 +226,25 @@ describe('local API', () => {
       expect(await getJson(`${gateway.api}/api/v1/quarantine?color=red`)).toMatchObject({ status: 400 });
       expect((await getJson(`${gateway.api}/api/v1/quarantine/999999`)).status).toBe(404);
       expect((await getJson(`${gateway.api}/api/v1/quarantine/-1`)).status).toBe(400);
+    });
+  });
+
+  describe('reference data', () => {
+    it('shows "last synced" after the pull on start, and refreshes on demand', async () => {
+      const synced = await waitFor(
+        async () => {
+          const { body } = await getJson(`${gateway.api}/api/v1/reference`);
+          return body.syncedAt ? body : null;
+        },
+        { description: 'the reference pull on start' },
+      );
+      expect(synced).toMatchObject({ configured: true, url: cloud.url, cursor: '2', lastError: null, counts: { sites: 1, employees: 1 } });
+      cloud.employee('emp-9', 'Asha Rao', '9');
+      const refreshed = await fetch(`${gateway.api}/api/v1/reference/refresh`, { method: 'POST', headers: auth });
+      expect(refreshed.status).toBe(200);
+      expect(await refreshed.json()).toMatchObject({ result: { ok: true, cursor: '3' }, status: { cursor: '3', counts: { employees: 2 } } });
+      expect(cloud.requests.every((r) => r.authorization === 'Bearer sync-token-of-gw-api')).toBe(true);
+      expect((await fetch(`${gateway.api}/api/v1/reference`)).status).toBe(401);
     });
   });
 

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayRuntime } from '../gateway-runtime';
+import { ReferenceSync } from '../reference/reference-sync';
 import { EdgeStore } from '../store/edge-store';
 import { AdminTokenGuard } from './admin-token.guard';
 import { BacklogController } from './backlog.controller';
@@ -8,13 +9,15 @@ import { DeviceApprovalService } from './device-approval.service';
 import { DeviceListService } from './device-list.service';
 import { DevicesController } from './devices.controller';
 import { QuarantineController } from './quarantine.controller';
+import { ReferenceController } from './reference.controller';
 
-export const LOCAL_API_CONTROLLERS = [DevicesController, BacklogController, QuarantineController];
+export const LOCAL_API_CONTROLLERS = [DevicesController, BacklogController, QuarantineController, ReferenceController];
 
 /** The local API reads and writes the runtime's one EdgeStore (one SQLite connection per process). */
 export const LOCAL_API_PROVIDERS: Provider[] = [
   AdminTokenGuard,
   { provide: EdgeStore, useFactory: (runtime: GatewayRuntime) => runtime.store, inject: [GatewayRuntime] },
+  { provide: ReferenceSync, useFactory: (runtime: GatewayRuntime) => runtime.referenceSync, inject: [GatewayRuntime] },
   { provide: DeviceListService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceListService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
   { provide: DeviceApprovalService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceApprovalService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
 ];

@@ -75,6 +75,21 @@ const QuarantineItemSchema = {
     textExcerpt: { type: 'string', description: 'UTF-8 with control bytes as \\xNN, at most 200 characters' },
   },
 };
+const ReferenceStatusSchema = {
+  type: 'object',
+  properties: {
+    configured: { type: 'boolean', description: 'SYNC_COORDINATOR_URL is set' },
+    url: nullable('string'),
+    intervalMs: nullable('integer'),
+    cursor: { type: 'string', description: 'Change cursor the cache is at' },
+    serverTime: nullable('string', { format: 'date-time', description: "Server clock of the last applied page" }),
+    syncedAt: nullable('string', { format: 'date-time', description: 'When the last page was applied here' }),
+    lastAttemptAt: nullable('string', { format: 'date-time' }),
+    lastError: nullable('string'),
+    refreshing: { type: 'boolean' },
+    counts: { type: 'object', properties: { sites: { type: 'integer' }, devices: { type: 'integer' }, employees: { type: 'integer' } } },
+  },
+};
 const ProblemSchema = {
   type: 'object',
   properties: {
@@ -98,7 +113,7 @@ export function buildGatewayOpenApi(version: string, extraPaths: Record<string, 
     },
     components: {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
-      schemas: { Device: DeviceSchema, Backlog: BacklogSchema, QuarantineItem: QuarantineItemSchema, Problem: ProblemSchema },
+      schemas: { Device: DeviceSchema, Backlog: BacklogSchema, QuarantineItem: QuarantineItemSchema, ReferenceStatus: ReferenceStatusSchema, Problem: ProblemSchema },
     },
     security: [{ adminToken: [] }],
     paths: {
@@ -220,6 +235,24 @@ export function buildGatewayOpenApi(version: string, extraPaths: Record<string, 
           summary: 'One quarantined line with its full text and the request it came in',
           parameters: [pathParameter('id', QuarantineIdParamSchema)],
           responses: { '200': { description: 'The line', content: json('QuarantineItem') }, '400': problem('Invalid id'), '404': { description: 'Unknown id' }, ...guarded },
+        },
+      },
+      '/api/v1/reference': {
+        get: {
+          summary: '"Last synced" of the reference-data cache (sites, devices, employees from sync-coordinator)',
+          responses: { '200': { description: 'Sync state', content: json('ReferenceStatus') }, ...guarded },
+        },
+      },
+      '/api/v1/reference/refresh': {
+        post: {
+          summary: 'Pull reference data now (follows hasMore); a failed page keeps the cache and its cursor as they were',
+          responses: {
+            '200': {
+              description: 'Outcome (ok false with the error when the pull failed) and the sync state',
+              content: { 'application/json': { schema: { type: 'object', properties: { result: { type: 'object', additionalProperties: true }, status: { $ref: '#/components/schemas/ReferenceStatus' } } } } },
+            },
+            ...guarded,
+          },
         },
       },
       ...extraPaths,
