@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { MobileRecordV1Schema, type MobileRecordV1 } from '@attendance/contracts';
 import { collectTopic, createIsolatedDatabase, testInfra, uniqueSuffix, waitFor, type IsolatedDatabase } from '@attendance/testing';
 import { signHs256Jwt } from '../src/auth/hs256-jwt';
+import { SyncKafka } from '../src/kafka/sync-kafka';
 import { adminKey, httpClient, startSyncCoordinatorInProcess } from './sync-test-harness';
 
 const SECRET = 'mobile-test-secret-0123456789abcdef';
@@ -194,6 +195,24 @@ describe('mobile offline sync', () => {
     expect(responses.filter((r) => r.status === 200)).toHaveLength(20);
     expect(responses.filter((r) => r.status === 429)).toHaveLength(5);
     expect((await pg.query("SELECT count(*)::int AS n FROM sync.mobile_records WHERE employee_id = 'e-burst'")).rows[0].n).toBe(20);
+  });
+
+  it('keeps events in the outbox while the producer cannot publish, and publishes them once it can', async () => {
+    const producer = app.get(SyncKafka).producer;
+    await producer.disconnect();
+    let recordId: string;
+    try {
+      const response = await asUser('e-outbox')('POST', '/api/v1/attendance/sync', { records: [{ facilityId: 'plant', direction: 'in', clientTimestamp: minutesAgo(7), deviceId: 'phone-outbox', syncVersion: 0 }] });
+      expect(response.status).toBe(200);
+      recordId = response.body.results[0].recordId;
+      expect(response.body.results[0].status).toBe('created');
+      const waiting = await pg.query("SELECT count(*)::int AS n FROM sync.mobile_record_outbox WHERE key = $1", [`${tenant}:${recordId}`]);
+      expect(waiting.rows[0].n).toBe(1);
+    } finally {
+      await producer.connect();
+    }
+    await waitFor(() => events(recordId).length === 1, { description: 'outbox event after reconnect', timeoutMs: 30000 });
+    await waitFor(async () => (await pg.query('SELECT count(*)::int AS n FROM sync.mobile_record_outbox')).rows[0].n === 0, { description: 'outbox drained', timeoutMs: 30000 });
   });
 
   it('answers an invalid envelope with 400 and audits it as rejected', async () => {

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { AdminPrincipal } from '../auth/admin-api-key.guard';
 import { SyncDatabase } from '../persistence/sync-database';
-import { MobileRecordRelay } from './mobile-record-relay';
+import { MobileRecordRelay, RELAY_WAIT_MS } from './mobile-record-relay';
 import { mobileRecordEvent } from './mobile-record-sync';
 import { MobileRecordsRepository, type RecordState } from './mobile-records.repository';
 import type { ConflictReason, StoredMobileRecord } from './mobile-sync.schemas';
@@ -86,7 +86,7 @@ export class MobileConflictsService {
       );
       return { conflict: toView(resolved!), record };
     });
-    await this.relay.flush();
+    await this.relay.flushWithin(RELAY_WAIT_MS);
     return result;
   }
 }

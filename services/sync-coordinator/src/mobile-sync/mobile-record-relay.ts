@@ -6,6 +6,8 @@ import { SyncDatabase } from '../persistence/sync-database';
 
 const BATCH = 500;
 const RETRY_INTERVAL_MS = 5000;
+/** How long a request waits for its events to be published before it answers anyway. */
+export const RELAY_WAIT_MS = 2000;
 
 /**
  * Publishes the mobile record outbox to `attendance.mobile-record.v1`: right after each sync commits (so
@@ -35,6 +37,17 @@ export class MobileRecordRelay implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Flushes, but waits at most `ms`: a request that committed its records answers even while Kafka is down
+   * (the rows stay in the outbox and the timer retries them).
+   */
+  async flushWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    await Promise.race([this.flush().then(() => undefined), timeout]);
+    clearTimeout(timer);
   }
 
   /** Publishes everything pending; answers how many events went out. Never throws for a broker outage. */

@@ -3,7 +3,7 @@ import { issuesOf } from '../api/zod-http';
 import type { MobileUser } from '../auth/mobile-jwt.guard';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { SyncDatabase } from '../persistence/sync-database';
-import { MobileRecordRelay } from './mobile-record-relay';
+import { MobileRecordRelay, RELAY_WAIT_MS } from './mobile-record-relay';
 import { MobileRecordSync } from './mobile-record-sync';
 import { MobileSyncAudit, type RequestMeta } from './mobile-sync-audit';
 import { mobileSyncRequestSchema, type MobileRecordResult, type MobileSyncResponse } from './mobile-sync.schemas';
@@ -67,7 +67,7 @@ export class MobileSyncService {
     }
     const summary = summarize(results);
     await this.audit.finish(admission.auditId, 'accepted', { recordCount: results.length, summary, results });
-    await this.relay.flush();
+    await this.relay.flushWithin(RELAY_WAIT_MS);
     return { syncedAt: now.toISOString(), summary, results };
   }
 
