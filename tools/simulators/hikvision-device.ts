@@ -126,6 +126,8 @@ export class HikvisionDevice {
   private readonly nonces = new Map<string, NonceState>();
   private readonly streams = new Set<StreamClient>();
   private loseInStream = 0;
+  /** The device clock runs this far ahead of real time (negative = behind); GET /ISAPI/System/time shows it. */
+  clockOffsetMs = 0;
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(options: HikvisionDeviceOptions = {}) {
@@ -298,6 +300,13 @@ export class HikvisionDevice {
     const url = new URL(req.url ?? '/', 'http://device');
     if (req.method === 'POST' && url.pathname === SEARCH_PATH) return this.search(body, res);
     if (req.method === 'GET' && url.pathname === ALERT_PATH) return this.openStream(res);
+    if (req.method === 'GET' && url.pathname === '/ISAPI/System/time') {
+      res.writeHead(200, { 'Content-Type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Time version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema">\n<timeMode>manual</timeMode>\n<localTime>${this.isoTime(new Date(Date.now() + this.clockOffsetMs))}</localTime>\n<timeZone>CST+3:00:00</timeZone>\n</Time>\n`,
+      );
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/ISAPI/System/deviceInfo') {
       res.writeHead(200, { 'Content-Type': 'application/xml' });
       res.end(

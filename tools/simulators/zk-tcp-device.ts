@@ -159,6 +159,11 @@ export class ZkTcpDevice {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Makes the device clock run `ms` ahead of real time (negative = behind), like a drifted terminal. */
+  setClockOffset(ms: number): void {
+    this.clockOffsetMs = ms;
+  }
+
   /** The device's wall clock now, local `YYYY-MM-DD HH:MM:SS`. */
   localTime(): string {
     return deviceLocalTime(new Date(Date.now() + this.clockOffsetMs), this.options.timeZone ?? 'UTC');

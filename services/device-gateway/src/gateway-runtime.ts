@@ -11,6 +11,8 @@ import { SqliteDeviceEventRecorder } from './events/sqlite-device-event-recorder
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './health/gateway-metrics';
 import { ReferenceSync } from './reference/reference-sync';
+import { LeaseBook } from './commands/lease-book';
+import { PullRuntime } from './pull/pull-runtime';
 import { OutboxRelay } from './relay/outbox-relay';
 import { Uplink } from './relay/uplink';
 import { DiskBudget } from './store/disk-budget';
@@ -32,6 +34,10 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   readonly referenceSync: ReferenceSync;
   /** Commands for ADMS devices (backfill, verify count, users), delivered on their next getrequest. */
   readonly admsCommands: AdmsCommandQueue;
+  /** Pull leases of ZK TCP / Hikvision devices (granted by sync-coordinator when LEASES_REQUIRED). */
+  readonly leases: LeaseBook;
+  /** ZK TCP and Hikvision devices: pollers, AcsEvent pulls, alertStream, httpHosts. */
+  readonly pull: PullRuntime;
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
@@ -62,7 +68,25 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     );
     const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget);
     this.admsCommands = new AdmsCommandQueue(this.store);
-    this.deviceServer = new AdmsHttpServer({ config, store: this.store, uploads, commands: this.admsCommands, metrics, logger: logger.child({ component: 'adms' }) });
+    this.leases = new LeaseBook(this.store.db, config.leasesRequired);
+    this.pull = new PullRuntime({
+      config,
+      store: this.store,
+      events: this.deviceEvents,
+      diskBudget: this.diskBudget,
+      leases: this.leases,
+      onPunchesStored: () => this.relay.notify(),
+      logger,
+    });
+    this.deviceServer = new AdmsHttpServer({
+      config,
+      store: this.store,
+      uploads,
+      commands: this.admsCommands,
+      metrics,
+      logger: logger.child({ component: 'adms' }),
+      pushRoute: this.pull.pushRoute,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -90,11 +114,13 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.producer.connect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka not reachable yet; punches are buffered'));
     this.relay.start();
     this.deviceEventRelay.start();
+    this.pull.start();
     this.referenceSync.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.deviceServer.close();
+    await this.pull.stop();
     await this.relay.stop();
     await this.deviceEventRelay.stop();
     await this.referenceSync.stop();

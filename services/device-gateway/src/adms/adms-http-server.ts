@@ -7,6 +7,7 @@ import { buildHandshakeReply } from './adms-handshake';
 import { admsEndpoint, isPlausibleSerial, lowerCaseQuery } from './adms-request';
 import type { AdmsUploadService } from './adms-upload.service';
 import { DiskBudgetExceededError } from '../store/disk-budget';
+import type { DevicePushRoute } from '../pull/device-push-route';
 import type { AdmsCommandQueue } from './adms-command-queue';
 
 /** Devices upload photos and large backlogs; the 3.x spec example is 1 MB, we allow well above it. */
@@ -28,6 +29,8 @@ export class AdmsHttpServer {
       commands: AdmsCommandQueue;
       metrics: GatewayMetrics;
       logger: Logger;
+      /** Push receivers of pull-mode devices (Hikvision httpHosts) on the same port; asked first. */
+      pushRoute?: DevicePushRoute;
     },
   ) {
     this.app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, keepAliveTimeout: 5000 });
@@ -46,6 +49,16 @@ export class AdmsHttpServer {
 
   private async route(req: FastifyRequest, reply: FastifyReply): Promise<string> {
     reply.type('text/plain');
+    const pushed = this.deps.pushRoute?.handle({
+      method: req.method,
+      path: req.url,
+      contentType: req.headers['content-type'] ?? null,
+      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    });
+    if (pushed) {
+      reply.status(pushed.status);
+      return pushed.body;
+    }
     const { path, query, queryString } = lowerCaseQuery(req.url);
     const serial = query.get('sn');
     if (!isPlausibleSerial(serial)) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, logLevelSchema, parseConfig, portSchema, type Env } from '@attendance/config';
+import { booleanFromEnv, ConfigError, logLevelSchema, parseConfig, portSchema, type Env } from '@attendance/config';
 import { kafkaEnvSchema } from '@attendance/kafka';
 import { type DeviceEntry, gatewayFileSchema, timeZoneSchema } from './device-file.schema';
 import { resolveSecret, Secret, type SecretRef } from './secret';
@@ -38,6 +38,10 @@ const gatewayEnvSchema = kafkaEnvSchema.extend({
   SYNC_COORDINATOR_URL: z.string().url().optional(),
   GATEWAY_SYNC_TOKEN: z.string().min(1).optional(),
   REFERENCE_PULL_INTERVAL_S: z.coerce.number().int().min(5).max(86400).default(300),
+  /** Pull-mode devices (ZK TCP, Hikvision) are pulled only while sync-coordinator grants this gateway their lease. */
+  LEASES_REQUIRED: booleanFromEnv.default(false),
+  /** Hikvision AcsEvent pull period (ZK TCP devices push realtime events and are re-read on reconnect). */
+  PULL_INTERVAL_S: z.coerce.number().int().min(1).max(86400).default(60),
   LOG_LEVEL: logLevelSchema,
   SERVICE_VERSION: z.string().default('0.1.0-dev'),
 });
@@ -89,6 +93,8 @@ export interface GatewayConfig {
   reconcile: { intervalMs: number; windowHours: number };
   attPhotoPolicy: 'store' | 'discard';
   referencePull: { url: string; token: Secret; intervalMs: number } | null;
+  leasesRequired: boolean;
+  pullIntervalMs: number;
   devices: ReadonlyMap<string, ConfiguredDevice>;
   kafka: z.infer<typeof kafkaEnvSchema>;
   logLevel: string;
@@ -136,6 +142,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
             intervalMs: parsed.REFERENCE_PULL_INTERVAL_S * 1000,
           }
         : null,
+    leasesRequired: parsed.LEASES_REQUIRED,
+    pullIntervalMs: parsed.PULL_INTERVAL_S * 1000,
     devices: bySerial,
     kafka: parsed,
     logLevel: parsed.LOG_LEVEL,

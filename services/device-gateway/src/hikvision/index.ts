@@ -1,4 +1,4 @@
-// Hikvision ISAPI building blocks (device-protocols.md §3). Not wired into gateway-runtime.ts yet.
+// Hikvision ISAPI building blocks (device-protocols.md §3); wired into the runtime by src/pull.
 export * from './digest-challenge';
 export * from './digest-authorization';
 export * from './digest-http-client';
@@ -14,3 +14,5 @@ export * from './reconnect-backoff';
 export * from './alert-stream-subscriber';
 export * from './hikvision-event-punch-builder';
 export { parseSimpleXml, type XmlElement, type XmlValue } from './simple-xml';
+export * from './acs-event-window-search';
+export * from './device-clock-reading';

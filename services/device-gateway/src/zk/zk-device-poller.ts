@@ -31,6 +31,11 @@ export interface ZkDevicePollerOptions {
   onRealtimePunch?: (event: ZkRealtimePunchEvent, context: { users: ZkUserDirectory | null; connection: number }) => void | Promise<void>;
   /** Health telemetry: connection changes, read outcomes, errors, backoff. */
   onEvent?: (event: ZkPollerEvent) => void;
+  /**
+   * Runs once per session after the serial check and before the first read (clock skew, device info). A
+   * rejection is logged and does not end the session: telemetry must not stop punches from being read.
+   */
+  onSessionReady?: (session: ZkTcpSession, connection: number) => Promise<void>;
   /** Full read every this often while connected (brief §2.9: 15-60 min). Default 30 min. */
   reconcileIntervalMs?: number;
   /** Skip a scheduled read when the device's record count equals the last complete read's (P2). Default true. */
@@ -103,6 +108,19 @@ export class ZkDevicePoller {
     this.current.state = 'stopped';
   }
 
+  /**
+   * Runs `work` on the open session (backfill and count commands, reconciliation). The session serialises
+   * requests, so this interleaves safely with the poller's own reads. Throws `closed` when not connected: the
+   * device serves one client at a time, so a second connection is never opened for it.
+   */
+  async withSession<T>(work: (session: ZkTcpSession) => Promise<T>): Promise<T> {
+    const session = this.session;
+    if (!session || !session.isOpen || this.current.state !== 'connected') {
+      throw new ZkError('closed', `device not connected (${this.current.state}${this.current.lastError ? `, last error ${this.current.lastError}` : ''})`);
+    }
+    return work(session);
+  }
+
   /** Asks for a full read now (operator re-pull, reconcile command); also cuts a reconnect backoff short. */
   requestRead(): void {
     this.readRequested = true;
@@ -146,6 +164,11 @@ export class ZkDevicePoller {
     if (expected !== undefined) {
       const actual = await session.serialNumber();
       if (actual !== expected) throw new ZkError('wrong-device', `device at this address reports serial ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    }
+    if (this.options.onSessionReady) {
+      await this.options.onSessionReady(session, connection).catch((error: unknown) => {
+        this.logger.warn({ error: (error as Error).message }, 'ZK session telemetry failed');
+      });
     }
     const users = this.options.readUsers ? new ZkUserDirectory((await session.readUsers()).users) : null;
     const onRealtime = this.options.onRealtimePunch;

@@ -1,0 +1,159 @@
+import type { Statement } from 'better-sqlite3';
+import type { PunchProtocol, PunchRawV1 } from '@attendance/contracts';
+import type { DeviceEventRecorder } from '../events/device-event-recorder';
+import type { EdgeStore } from '../store/edge-store';
+import { DeviceStateRepository } from './device-state.repository';
+import { PullCursorRepository } from './pull-cursor.repository';
+
+/**
+ * One record a pull (or a device push on a pull-mode device) returned, with what the punch builder made of it.
+ * `rawText` is its line in the stored raw body (ZK: the record's bytes as hex; ISAPI: the event's JSON) and
+ * `rawBytes` what quarantine keeps (ZK: the record's exact bytes; ISAPI: the JSON as UTF-8).
+ */
+export interface PulledRecord {
+  rawText: string;
+  rawBytes: Buffer;
+  built: { ok: true; punch: PunchRawV1 } | { ok: false; reason: string; detail: string };
+}
+
+export interface PulledBatch {
+  deviceSerial: string;
+  /** Config protocol of the device (`zk-tcp`, `hikvision`), as raw_request.protocol. */
+  protocol: string;
+  /** Contract protocol, for line-quarantined events. */
+  punchProtocol: PunchProtocol;
+  /** What was read: `ATTLOG` (ZK log), `EF_ATTLOG` (ZK realtime), `AcsEvent`, `alertStream`, `httpHosts`. */
+  tableName: string;
+  /** How it was read, for the operator (trigger, window, serial range...). */
+  query: string;
+  receivedAt: Date;
+  records: readonly PulledRecord[];
+  /**
+   * A device push is stored raw as received, whatever it contains (it is acknowledged on commit). A pull stores
+   * only the lines of new punches and first-time quarantines: a re-read returns the whole log, and what was
+   * stored before is already kept with its raw bytes.
+   */
+  rawBody?: Buffer;
+  /** Cursor moved in the same transaction as the punches it covers. */
+  cursor?: { channel: string; value: string };
+  gaps?: readonly { from: number; to: number; basis: string }[];
+}
+
+export interface PulledBatchOutcome {
+  /** Punches the batch held (valid records, each eventId once). */
+  found: number;
+  /** Of those, punches not stored before: written to punch_outbox. */
+  new: number;
+  /** Records quarantined now for the first time. */
+  quarantined: number;
+  /** Bad records already quarantined by an earlier read. */
+  quarantinedBefore: number;
+  newEventIds: string[];
+}
+
+/**
+ * Writes what a pull returned the way AdmsUploadService writes an upload: ONE SQLite transaction holds the raw
+ * bytes, the new punches (outbox), the quarantined records with their bytes and reason, the cursor and the
+ * gaps, and the device events they cause. A punch whose eventId is already stored is counted, not stored again,
+ * so re-reads, realtime events and pushes of the same punch collapse here already (the cloud dedupes anyway).
+ */
+export class PulledBatchWriter {
+  readonly cursors: PullCursorRepository;
+  readonly states: DeviceStateRepository;
+  private readonly seenStmt: Statement<[string, string], { n: number }>;
+  private readonly markSeenStmt: Statement;
+  private readonly quarantinedStmt: Statement<[string, Buffer], { n: number }>;
+  private readonly lastIdStmt: Statement<[], { id: number }>;
+
+  constructor(
+    private readonly store: EdgeStore,
+    private readonly events: DeviceEventRecorder,
+    private readonly onPunchesStored: () => void,
+  ) {
+    this.cursors = new PullCursorRepository(store.db);
+    this.states = new DeviceStateRepository(store.db);
+    this.seenStmt = store.db.prepare(
+      'SELECT (EXISTS (SELECT 1 FROM punch_seen WHERE event_id = ?) OR EXISTS (SELECT 1 FROM punch_outbox WHERE event_id = ?)) AS n',
+    );
+    this.markSeenStmt = store.db.prepare('INSERT OR IGNORE INTO punch_seen (event_id, device_serial, first_source, first_seen_at) VALUES (?, ?, ?, ?)');
+    this.quarantinedStmt = store.db.prepare('SELECT COUNT(*) AS n FROM quarantine WHERE device_serial = ? AND raw_line = ?');
+    this.lastIdStmt = store.db.prepare('SELECT last_insert_rowid() AS id');
+  }
+
+  /** True when this punch identity is already stored (punch_seen, or the outbox for push devices). */
+  isKnown(eventId: string): boolean {
+    return this.seenStmt.get(eventId, eventId)!.n === 1;
+  }
+
+  write(batch: PulledBatch): PulledBatchOutcome {
+    const now = batch.receivedAt.toISOString();
+    const outcome = this.store.transaction((): PulledBatchOutcome => {
+      const result: PulledBatchOutcome = { found: 0, new: 0, quarantined: 0, quarantinedBefore: 0, newEventIds: [] };
+      const inBatch = new Set<string>();
+      const fresh: { record: PulledRecord; punch: PunchRawV1 }[] = [];
+      const bad: { record: PulledRecord; reason: string; detail: string }[] = [];
+      for (const record of batch.records) {
+        if (record.built.ok) {
+          const { punch } = record.built;
+          if (inBatch.has(punch.eventId)) continue;
+          inBatch.add(punch.eventId);
+          result.found++;
+          if (!this.isKnown(punch.eventId)) fresh.push({ record, punch });
+        } else if (batch.rawBody === undefined && this.quarantinedStmt.get(batch.deviceSerial, record.rawBytes)!.n > 0) {
+          result.quarantinedBefore++;
+        } else {
+          bad.push({ record, reason: record.built.reason, detail: record.built.detail });
+        }
+      }
+
+      if (fresh.length > 0 || bad.length > 0 || batch.rawBody !== undefined) {
+        const lines = [...fresh.map((f) => f.record), ...bad.map((b) => b.record)];
+        const rawRequestId = this.store.rawRequests.insert({
+          deviceSerial: batch.deviceSerial,
+          protocol: batch.protocol,
+          tableName: batch.tableName,
+          query: batch.query,
+          body: batch.rawBody ?? Buffer.from(lines.map((l) => l.rawText).join('\n'), 'utf8'),
+          receivedAt: now,
+          outcome: 'parsed',
+        });
+        for (const { punch } of fresh) {
+          this.store.outbox.insert({ eventId: punch.eventId, deviceSerial: batch.deviceSerial, rawRequestId, payload: JSON.stringify(punch), createdAt: now });
+          this.markSeenStmt.run(punch.eventId, batch.deviceSerial, punch.source, now);
+          this.states.notePunch(batch.deviceSerial, punch.punchedAt, now);
+          result.newEventIds.push(punch.eventId);
+        }
+        result.new = fresh.length;
+        bad.forEach(({ record, reason, detail }, index) => {
+          // Line numbers point into the stored body: new punches first, then the quarantined records.
+          this.store.quarantine.insert({
+            rawRequestId,
+            deviceSerial: batch.deviceSerial,
+            lineNumber: batch.rawBody === undefined ? fresh.length + index + 1 : index + 1,
+            rawLine: record.rawBytes,
+            reason,
+            detail: detail.slice(0, 2000),
+            createdAt: now,
+          });
+          const quarantineId = this.lastIdStmt.get()!.id;
+          this.events.record({
+            type: 'line-quarantined',
+            deviceSerial: batch.deviceSerial,
+            protocol: batch.punchProtocol,
+            quarantineId: String(quarantineId),
+            reason,
+            detail: detail.slice(0, 1000),
+            rawExcerpt: record.rawText.slice(0, 1024),
+            occurredAt: now,
+          });
+        });
+        result.quarantined = bad.length;
+      }
+      for (const gap of batch.gaps ?? []) this.cursors.addGap(batch.deviceSerial, gap, now);
+      if (batch.cursor) this.cursors.set(batch.deviceSerial, batch.cursor.channel, batch.cursor.value, now);
+      return result;
+    });
+    if (outcome.new > 0) this.onPunchesStored();
+    return outcome;
+  }
+}

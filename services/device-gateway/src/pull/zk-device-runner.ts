@@ -1,0 +1,211 @@
+import type { Logger } from '@attendance/observability';
+import type { ZkTcpDevice as ZkTcpDeviceConfig } from '../config/gateway.config';
+import {
+  buildPunchFromZkRecord,
+  zkClockSkewMs,
+  ZkDevicePoller,
+  ZkError,
+  ZkUserDirectory,
+  type ZkAttendanceRecord,
+  type ZkDeviceContext,
+  type ZkDevicePollerOptions,
+  type ZkLogBatch,
+  type ZkPollerEvent,
+  type ZkPunchMeta,
+  type ZkRealtimePunchEvent,
+  type ZkReadTrigger,
+  type ZkTcpSession,
+  type ZkTcpSessionOptions,
+} from '../zk';
+import type { DeviceHealthTracker } from './device-health-tracker';
+import type { PulledDevice, WindowReadOutcome } from './pulled-device';
+import type { PulledBatchWriter, PulledRecord } from './pulled-batch-writer';
+import { inWindow, type UtcWindow } from './utc-window';
+
+export interface ZkDeviceRunnerOptions {
+  device: ZkTcpDeviceConfig;
+  identity: { tenantId: string; siteId: string; gatewayId: string };
+  writer: PulledBatchWriter;
+  health: DeviceHealthTracker;
+  logger: Logger;
+  /** Poller tuning (reconcile interval, backoff...) and session tuning; production uses the defaults. */
+  poller?: Partial<Omit<ZkDevicePollerOptions, 'session' | 'onBatch' | 'onRealtimePunch' | 'onEvent' | 'onSessionReady'>>;
+  session?: Partial<ZkTcpSessionOptions>;
+}
+
+/**
+ * A ZK TCP device wired into the gateway: one ZkDevicePoller (one session; reconnect; full read after every
+ * (re)connect; realtime events), whose reads are stored through PulledBatchWriter. Source of a stored punch:
+ * `realtime` for live events; `pull` for the first read and scheduled reads; `backfill` for the read after a
+ * reconnect, a retry and requested reads, which are what recovers punches made while we were away. The log is
+ * only ever read, never cleared (P8).
+ */
+export class ZkDeviceRunner implements PulledDevice {
+  readonly protocol = 'zk-tcp' as const;
+  readonly serial: string;
+  private poller: ZkDevicePoller | null = null;
+  private readonly context: ZkDeviceContext;
+  private readonly remoteAddress: string;
+
+  constructor(private readonly options: ZkDeviceRunnerOptions) {
+    const { device } = options;
+    this.serial = device.serial;
+    this.remoteAddress = `${device.host}:${device.port}`;
+    this.context = { ...options.identity, deviceSerial: device.serial, timeZone: device.timeZone, verifyTable: 'push' };
+    options.health.register(device.serial, 'zk-tcp');
+  }
+
+  /** A poller per start: a stopped poller cannot be restarted (lease revoked, then granted again). */
+  private createPoller(): ZkDevicePoller {
+    const { device } = this.options;
+    return new ZkDevicePoller({
+      readUsers: true,
+      ...this.options.poller,
+      expectedSerial: device.serial,
+      session: {
+        host: device.host,
+        port: device.port,
+        ...(device.commKey ? { commKey: Number(device.commKey.reveal()) } : {}),
+        ...this.options.session,
+      },
+      onBatch: async (batch) => this.storeRead(batch),
+      onRealtimePunch: (event, context) => this.storeRealtime(event, context.users),
+      onEvent: (event) => this.onPollerEvent(event),
+      onSessionReady: async (session) => {
+        const reading = await session.deviceTime();
+        const skew = zkClockSkewMs(reading, device.timeZone);
+        if (skew !== null) this.options.health.clock(device.serial, skew, reading.localTime, reading.receivedAt);
+      },
+      logger: this.options.logger,
+    });
+  }
+
+  get status() {
+    return this.poller?.status ?? null;
+  }
+
+  get running(): boolean {
+    return this.poller !== null;
+  }
+
+  start(): void {
+    if (this.poller) return;
+    this.poller = this.createPoller();
+    this.poller.start();
+  }
+
+  async stop(): Promise<void> {
+    const poller = this.poller;
+    this.poller = null;
+    await poller?.stop();
+  }
+
+  /** Asks the poller for a full read now (its source is `backfill`). */
+  requestRead(): void {
+    this.poller?.requestRead();
+  }
+
+  private session<T>(work: (session: ZkTcpSession) => Promise<T>): Promise<T> {
+    if (!this.poller) return Promise.reject(new ZkError('closed', 'device is not being pulled by this gateway (no lease, or stopped)'));
+    return this.poller.withSession(work);
+  }
+
+  async readWindow(window: UtcWindow): Promise<WindowReadOutcome> {
+    return this.session(async (session) => {
+      const users = new ZkUserDirectory((await session.readUsers()).users);
+      const read = await session.readAttendanceLog();
+      const receivedAt = new Date();
+      const records = this.build(read.records, { receivedAt, source: 'backfill', users }).filter(
+        (r) => !r.built.ok || inWindow(r.built.punch.punchedAt, window),
+      );
+      const stored = this.options.writer.write({
+        deviceSerial: this.serial,
+        protocol: 'zk-tcp',
+        punchProtocol: 'zk-tcp',
+        tableName: 'ATTLOG',
+        query: `backfill window=${window.from}/${window.to} records=${read.records.length} complete=${read.complete}`,
+        receivedAt,
+        records,
+      });
+      return { found: stored.found, new: stored.new, quarantined: stored.quarantined, complete: read.complete, incompleteReasons: read.incompleteReasons };
+    });
+  }
+
+  async countWindows(windows: readonly UtcWindow[]): Promise<number[]> {
+    return this.session(async (session) => {
+      const users = new ZkUserDirectory((await session.readUsers()).users);
+      const read = await session.readAttendanceLog();
+      if (!read.complete) throw new Error(`device log read incomplete: ${read.incompleteReasons.join('; ')}`);
+      const punches = this.build(read.records, { receivedAt: new Date(), source: 'backfill', users }).flatMap((r) => (r.built.ok ? [r.built.punch] : []));
+      // The device's count is of records; one punch identity counts once, as the cloud counts.
+      return windows.map((w) => new Set(punches.filter((p) => inWindow(p.punchedAt, w)).map((p) => p.eventId)).size);
+    });
+  }
+
+  private async storeRead(batch: ZkLogBatch): Promise<void> {
+    const receivedAt = new Date();
+    const { read } = batch;
+    const records = this.build(read.records, { receivedAt, source: sourceOf(batch.trigger), users: batch.users });
+    const stored = this.options.writer.write({
+      deviceSerial: this.serial,
+      protocol: 'zk-tcp',
+      punchProtocol: 'zk-tcp',
+      tableName: 'ATTLOG',
+      query: `read trigger=${batch.trigger} connection=${batch.connection} records=${read.records.length} expected=${read.expectedCount} complete=${read.complete}`,
+      receivedAt,
+      records,
+    });
+    this.options.health.contact(this.serial, 'zk-tcp', this.remoteAddress, receivedAt);
+    this.options.health.capacity(this.serial, read.freeSizes.records, read.freeSizes.recordCapacity > 0 ? read.freeSizes.recordCapacity : null, receivedAt);
+    if (stored.new > 0 || stored.quarantined > 0) {
+      this.options.logger.info({ serial: this.serial, trigger: batch.trigger, found: stored.found, new: stored.new, quarantined: stored.quarantined }, 'ZK log read stored');
+    }
+  }
+
+  private storeRealtime(event: ZkRealtimePunchEvent, users: ZkUserDirectory | null): void {
+    if (!event.ok) {
+      // The bulk read after it returns the same punch from the log; an unreadable event only costs latency.
+      this.options.logger.warn({ serial: this.serial, reason: event.reason, rawHex: event.rawHex }, 'undecodable ZK realtime event; the next log read recovers it');
+      return;
+    }
+    const built = buildPunchFromZkRecord(event.event, this.context, { receivedAt: event.receivedAt, source: 'realtime', users });
+    this.options.writer.write({
+      deviceSerial: this.serial,
+      protocol: 'zk-tcp',
+      punchProtocol: 'zk-tcp',
+      tableName: 'EF_ATTLOG',
+      query: 'realtime event',
+      receivedAt: event.receivedAt,
+      records: [{ rawText: event.event.rawHex, rawBytes: Buffer.from(event.event.rawHex, 'hex'), built }],
+    });
+  }
+
+  private build(records: readonly ZkAttendanceRecord[], meta: ZkPunchMeta): PulledRecord[] {
+    return records.map((record) => ({
+      rawText: record.rawHex,
+      rawBytes: Buffer.from(record.rawHex, 'hex'),
+      built: buildPunchFromZkRecord(record, this.context, meta),
+    }));
+  }
+
+  private onPollerEvent(event: ZkPollerEvent): void {
+    switch (event.type) {
+      case 'connected':
+        this.options.health.contact(this.serial, 'zk-tcp', this.remoteAddress);
+        break;
+      case 'session-ended':
+        if (!event.byGateway) this.options.health.unreachable(this.serial, event.code, event.message);
+        break;
+      case 'error':
+        if (event.stage === 'connect') this.options.health.unreachable(this.serial, event.code, event.message);
+        else this.options.health.error(this.serial, `${event.stage} ${event.code}: ${event.message}`);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function sourceOf(trigger: ZkReadTrigger): 'pull' | 'backfill' {
+  return trigger === 'connect' || trigger === 'scheduled' ? 'pull' : 'backfill';
+}
