@@ -106,6 +106,21 @@ export class AdmsDevice {
     return run;
   }
 
+  /** Posts any table's body as the firmware does (OPERLOG, ATTPHOTO, options, ...), with its own Stamp. */
+  async uploadTable(table: string, body: string | Buffer, options: { path?: string; stamp?: string } = {}): Promise<AdmsReply> {
+    const stamp = options.stamp ?? String(++this.stamp);
+    return this.request('POST', `${options.path ?? '/iclock/cdata'}?SN=${this.serial}&table=${table}&Stamp=${stamp}`, body);
+  }
+
+  /** A getrequest poll carrying device info (SPEC §9): `INFO=<firmware>,<users>,<fps>,<records>,<ip>,...`. */
+  async pollWithInfo(info: string): Promise<AdmsReply> {
+    return this.request('GET', `/iclock/getrequest?SN=${this.serial}&INFO=${encodeURIComponent(info)}`);
+  }
+
+  async ping(): Promise<AdmsReply> {
+    return this.request('GET', `/iclock/ping?SN=${this.serial}`);
+  }
+
   /** Posts a raw devicecmd body exactly as given (golden fixtures). */
   async postCommandResults(body: string): Promise<AdmsReply> {
     return this.request('POST', `/iclock/devicecmd?SN=${this.serial}`, body);
@@ -140,7 +155,8 @@ export class AdmsDevice {
     return { pin, localTime: deviceLocalTime(at, this.timeZone), status: String(Math.round(Math.random())), verify: '15' };
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: string | Buffer): Promise<AdmsReply> {
+  /** Any request of this device (PUSH 3.x endpoints, odd paths). */
+  async request(method: 'GET' | 'POST', path: string, body?: string | Buffer): Promise<AdmsReply> {
     const response = await fetch(new URL(path, this.gatewayUrl), {
       method,
       headers: { 'User-Agent': 'iClock Proxy/1.09', 'Content-Type': 'text/plain', Connection: 'close' },

@@ -66,7 +66,6 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       pull && { url: pull.url, token: pull.token, intervalMs: pull.intervalMs, tenantId: config.tenantId, gatewayId: config.gatewayId },
       logger.child({ component: 'reference-sync' }),
     );
-    const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget);
     this.admsCommands = new AdmsCommandQueue(this.store);
     this.leases = new LeaseBook(this.store.db, config.leasesRequired);
     this.pull = new PullRuntime({
@@ -78,11 +77,14 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       onPunchesStored: () => this.relay.notify(),
       logger,
     });
+    // ADMS devices report clock skew and capacity through the same health tracker as pulled devices.
+    const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget, this.deviceEvents, this.pull.health);
     this.deviceServer = new AdmsHttpServer({
       config,
       store: this.store,
       uploads,
       commands: this.admsCommands,
+      events: this.deviceEvents,
       metrics,
       logger: logger.child({ component: 'adms' }),
       pushRoute: this.pull.pushRoute,

@@ -12,7 +12,9 @@ const LEGACY_STAMP_NAMES: Record<(typeof STAMPED_TABLES)[number], string> = { AT
  *
  * TRICKY: a stamp we never stored is `None`, never 0: 0 asks the device to re-upload everything.
  */
-export function buildHandshakeReply(input: { serial: string; timeZone: string; stamps: ReadonlyMap<string, string>; now: Date }): string {
+export function buildHandshakeReply(input: { serial: string; timeZone: string; stamps: ReadonlyMap<string, string>; now: Date; pushGeneration?: 2 | 3 }): string {
+  // PUSH 3.x firmware reads the same option lines; it is told the server speaks 3.1.2 (then registry/push).
+  const serverVersion = input.pushGeneration === 3 ? '3.1.2' : '2.4.1';
   const lines = [`GET OPTION FROM: ${input.serial}`];
   for (const table of STAMPED_TABLES) {
     const stamp = input.stamps.get(table) ?? 'None';
@@ -27,8 +29,8 @@ export function buildHandshakeReply(input: { serial: string; timeZone: string; s
     `TimeZone=${admsTimeZoneOption(input.timeZone, input.now)}`,
     'Realtime=1',
     'Encrypt=None',
-    'ServerVer=2.4.1',
-    'PushProtVer=2.4.1',
+    `ServerVer=${serverVersion}`,
+    `PushProtVer=${serverVersion}`,
   );
   return lines.join('\n') + '\n';
 }

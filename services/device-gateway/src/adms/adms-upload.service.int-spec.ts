@@ -50,7 +50,7 @@ describe(AdmsUploadService.name, () => {
 
   it('stores raw body, punches and quarantine together and acknowledges every line', () => {
     const outcome = service.handle(upload('DEV1', '1\t2024-06-01 15:00:00\t0\t1\nbad line\n2\t1999-01-01 00:00:00\t0\t1\n'));
-    expect(outcome).toEqual({ acknowledged: 3, punches: 1, quarantined: 2, deviceStatus: 'approved' });
+    expect(outcome).toEqual({ acknowledged: 3, punches: 1, quarantined: 2, deviceStatus: 'approved', reply: 'OK: 3' });
     expect(count('SELECT COUNT(*) AS n FROM raw_request')).toBe(1);
     expect(count('SELECT COUNT(*) AS n FROM punch_outbox')).toBe(1);
     expect(store.quarantine.latest(5).map((q) => q.reason).sort()).toEqual(['implausible-time', 'malformed-time']);

@@ -1,8 +1,19 @@
+import type { PunchProtocol } from '@attendance/contracts';
 import type { DiskBudget } from '../store/disk-budget';
 import type { EdgeStore } from '../store/edge-store';
 import type { GatewayConfig } from '../config/gateway.config';
+import type { DeviceEventRecorder } from '../events/device-event-recorder';
 import { buildPunchFromAttlog } from '../punches/attlog-punch-builder';
-import { parseAttlogBody } from './attlog-parser';
+import type { AdmsDeviceHealth } from './adms-device-health';
+import { AdmsDeviceInfoService } from './adms-device-info.service';
+import { AdmsDeviceReporter } from './adms-device-reporter';
+import { AdmsDeviceUserRepository } from './adms-device-user.repository';
+import { AdmsPhotoRepository } from './adms-photo.repository';
+import { parseAttPhoto } from './attphoto-parser';
+import { parseAttlogBody, type AttlogRecord, type AttlogRejectedLine } from './attlog-parser';
+import { parseOptionsBody } from './device-info-parser';
+import { AUDIT_OPERATIONS, parseOperlogBody, type OplogRecord } from './operlog-parser';
+import { parseRtlogBody } from './rtlog-parser';
 
 export interface AdmsUpload {
   serial: string;
@@ -12,6 +23,9 @@ export interface AdmsUpload {
   query: string;
   body: Buffer;
   receivedAt: Date;
+  /** The device's clock, when the request carried a `Date:` header. */
+  deviceClock?: Date | null;
+  remoteAddress?: string | null;
 }
 
 export interface AdmsUploadOutcome {
@@ -20,21 +34,51 @@ export interface AdmsUploadOutcome {
   punches: number;
   quarantined: number;
   deviceStatus: 'approved' | 'pending';
+  /** The reply body: `OK: n` for record tables (SPEC §11.2), bare `OK` for photos and options (§11.3, §8). */
+  reply: string;
 }
 
+/** Uploads we parse; anything else is kept raw (stored-unparsed) and acknowledged. */
+const PARSED_TABLES = new Set(['ATTLOG', 'RTLOG', 'OPERLOG', 'OPTIONS']);
+/** Quarantined photo bytes kept when the policy discards photos: enough to see what the device sent. */
+const DISCARDED_PHOTO_EXCERPT_BYTES = 1024;
 /**
- * Handles `POST /iclock/cdata` uploads. Everything happens in ONE SQLite transaction: the raw body, the
- * parsed punches (outbox), the quarantined lines and the new Stamp are committed together, and only then
- * does the caller answer `OK: n`. If anything throws, nothing is committed and the device gets an error, so
- * it keeps the batch and sends it again (DESIGN.md 3.1).
+ * A realtime upload's newest punch this far behind our clock is taken as a late upload, not a slow device
+ * clock: punch times only reveal a device that is ahead, or at most this much behind.
+ */
+const LATE_UPLOAD_MS = 120_000;
+/** Only small uploads are realtime; a larger one is a backlog whose times say nothing about the clock now. */
+const REALTIME_UPLOAD_MAX_RECORDS = 3;
+
+const DISCARD_EVENTS: DeviceEventRecorder = { record: () => undefined };
+
+/**
+ * Handles `POST /iclock/cdata` uploads. Everything of one upload happens in ONE SQLite transaction: the raw
+ * body, the parsed punches (outbox), the quarantined lines, device users, audit events and the new Stamp are
+ * committed together, and only then does the caller answer. If anything throws, nothing is committed and the
+ * device gets an error, so it keeps the batch and sends it again (DESIGN.md 3.1).
+ * Tables: ATTLOG (2.x) and rtlog (3.x) become punches; OPERLOG users and audit operations; ATTPHOTO stored or
+ * discarded by policy; options feed the device info. PUSH 3.x devices are told apart by `pushver` 3.*.
  */
 export class AdmsUploadService {
+  private readonly reporter: AdmsDeviceReporter;
+  private readonly users: AdmsDeviceUserRepository;
+  private readonly photos: AdmsPhotoRepository;
+  readonly deviceInfo: AdmsDeviceInfoService;
+
   constructor(
     private readonly store: EdgeStore,
     private readonly config: GatewayConfig,
     private readonly onPunchesStored: () => void,
     private readonly diskBudget: DiskBudget,
-  ) {}
+    private readonly events: DeviceEventRecorder = DISCARD_EVENTS,
+    private readonly health: AdmsDeviceHealth | null = null,
+  ) {
+    this.reporter = new AdmsDeviceReporter(store, events);
+    this.users = new AdmsDeviceUserRepository(store.db);
+    this.photos = new AdmsPhotoRepository(store.db);
+    this.deviceInfo = new AdmsDeviceInfoService(store, health);
+  }
 
   /** @throws DiskBudgetExceededError before writing anything when the storage budget is spent. */
   handle(upload: AdmsUpload): AdmsUploadOutcome {
@@ -42,21 +86,22 @@ export class AdmsUploadService {
     const now = upload.receivedAt.toISOString();
     const device = this.config.devices.get(upload.serial);
     const table = upload.table.toUpperCase();
+    const protocol = admsProtocol(upload.pushVersion, table);
+    let newestPunchAt: string | null = null;
+    let newestLocalTime: string | null = null;
+    let realtimeRecords = 0;
     const outcome = this.store.transaction((): AdmsUploadOutcome => {
-      const deviceStatus = this.store.devices.recordContact({
-        serial: upload.serial,
-        configured: device !== undefined,
-        protocol: 'zk-push2',
-        pushVersion: upload.pushVersion,
-        now,
-      });
+      const deviceStatus = this.reporter.contact({ serial: upload.serial, configured: device !== undefined, protocol, pushVersion: upload.pushVersion, now, remoteAddress: upload.remoteAddress });
       // NOTE: a device approved through the local API but not (yet) in the config file uses the site's zone
       const timeZone = device?.timeZone ?? this.config.siteTimeZone;
       const approved = deviceStatus === 'approved';
-      const parseNow = approved && table === 'ATTLOG';
+      if (table === 'ATTPHOTO') return this.storePhoto(upload, protocol, deviceStatus, now);
+
+      const parseNow = approved && PARSED_TABLES.has(table);
       const rawRequestId = this.store.rawRequests.insert({
         deviceSerial: upload.serial,
-        protocol: 'zk-push2',
+        // NOTE: 3.x bodies are recorded as zk-push3 so an approval replay (ATTLOG parser) never misreads them
+        protocol,
         tableName: table,
         query: upload.query,
         body: upload.body,
@@ -65,36 +110,147 @@ export class AdmsUploadService {
         outcome: !approved ? 'pending-device' : parseNow ? 'parsed' : 'stored-unparsed',
       });
       if (upload.stamp !== null) this.store.devices.setStamp(upload.serial, table, upload.stamp, now);
-      if (!parseNow) {
-        return { acknowledged: countLines(upload.body), punches: 0, quarantined: 0, deviceStatus };
+      const counted = countLines(upload.body);
+      if (!parseNow) return { acknowledged: counted, punches: 0, quarantined: 0, deviceStatus, reply: table === 'OPTIONS' ? 'OK' : `OK: ${counted}` };
+
+      const quarantine = (lineNumber: number, rawLine: Buffer, reason: string, detail: string) =>
+        this.reporter.quarantine({ rawRequestId, serial: upload.serial, protocol, lineNumber, rawLine, reason, detail, now });
+
+      if (table === 'OPTIONS') {
+        this.deviceInfo.fromOptions(upload.serial, parseOptionsBody(upload.body.toString('utf8')), upload.receivedAt);
+        return { acknowledged: 1, punches: 0, quarantined: 0, deviceStatus, reply: 'OK' };
+      }
+      if (table === 'OPERLOG') {
+        const result = this.storeOperlog(upload, quarantine, now);
+        return { ...result, punches: 0, deviceStatus, reply: `OK: ${result.acknowledged}` };
       }
 
-      const { records, rejected } = parseAttlogBody(upload.body);
-      let punches = 0;
-      const quarantine = (lineNumber: number, rawLine: Buffer, reason: string, detail: string) =>
-        this.store.quarantine.insert({ rawRequestId, deviceSerial: upload.serial, lineNumber, rawLine, reason, detail, createdAt: now });
-      for (const line of rejected) quarantine(line.lineNumber, line.rawLine, line.reason, line.detail);
-      const context = { tenantId: this.config.tenantId, siteId: this.config.siteId, gatewayId: this.config.gatewayId, deviceSerial: upload.serial, timeZone };
-      for (const record of records) {
-        const built = buildPunchFromAttlog(record, context, { receivedAt: upload.receivedAt, deviceCursor: upload.stamp });
-        if (!built.ok) {
-          quarantine(record.lineNumber, record.rawLine, built.reason, built.detail);
-          continue;
-        }
-        this.store.outbox.insert({
-          eventId: built.punch.eventId,
-          deviceSerial: upload.serial,
-          rawRequestId,
-          payload: JSON.stringify(built.punch),
-          createdAt: now,
-        });
-        punches++;
-      }
-      return { acknowledged: records.length + rejected.length, punches, quarantined: records.length - punches + rejected.length, deviceStatus };
+      const parsed =
+        table === 'RTLOG'
+          ? (() => {
+              const rt = parseRtlogBody(upload.body);
+              return { records: rt.records as (AttlogRecord & { logIndex?: string | null })[], rejected: rt.rejected, ignored: rt.nonPunchEvents };
+            })()
+          : { ...parseAttlogBody(upload.body), ignored: 0 };
+      const stored = this.storePunches(parsed.records, parsed.rejected, { serial: upload.serial, timeZone, protocol, rawRequestId, receivedAt: upload.receivedAt, stamp: upload.stamp, now }, quarantine);
+      newestPunchAt = stored.newestPunchAt;
+      newestLocalTime = stored.newestLocalTime;
+      realtimeRecords = parsed.records.length;
+      const acknowledged = parsed.records.length + parsed.rejected.length + parsed.ignored;
+      return { acknowledged, punches: stored.punches, quarantined: parsed.records.length - stored.punches + parsed.rejected.length, deviceStatus, reply: table === 'RTLOG' ? 'OK' : `OK: ${acknowledged}` };
     });
     if (outcome.punches > 0) this.onPunchesStored();
+    this.measureClock(upload, newestPunchAt, newestLocalTime, realtimeRecords, outcome.deviceStatus);
     return outcome;
   }
+
+  /** Clock skew where ADMS reveals the device's time: a `Date:` request header, else a realtime punch. */
+  private measureClock(upload: AdmsUpload, newestPunchAt: string | null, newestLocalTime: string | null, records: number, status: 'approved' | 'pending'): void {
+    if (status !== 'approved' || !this.health) return;
+    if (upload.deviceClock) {
+      this.deviceInfo.clock(upload.serial, upload.deviceClock.getTime() - upload.receivedAt.getTime(), null, upload.receivedAt);
+      return;
+    }
+    if (newestPunchAt === null || records > REALTIME_UPLOAD_MAX_RECORDS) return;
+    const skewMs = Date.parse(newestPunchAt) - upload.receivedAt.getTime();
+    if (skewMs < -LATE_UPLOAD_MS) return;
+    this.deviceInfo.clock(upload.serial, skewMs, newestLocalTime, upload.receivedAt);
+  }
+
+  private storePunches(
+    records: readonly (AttlogRecord & { logIndex?: string | null })[],
+    rejected: readonly AttlogRejectedLine[],
+    ctx: { serial: string; timeZone: string; protocol: PunchProtocol; rawRequestId: number; receivedAt: Date; stamp: string | null; now: string },
+    quarantine: (lineNumber: number, rawLine: Buffer, reason: string, detail: string) => void,
+  ): { punches: number; newestPunchAt: string | null; newestLocalTime: string | null } {
+    for (const line of rejected) quarantine(line.lineNumber, line.rawLine, line.reason, line.detail);
+    const context = { tenantId: this.config.tenantId, siteId: this.config.siteId, gatewayId: this.config.gatewayId, deviceSerial: ctx.serial, timeZone: ctx.timeZone };
+    let punches = 0;
+    let newestPunchAt: string | null = null;
+    let newestLocalTime: string | null = null;
+    for (const record of records) {
+      const built = buildPunchFromAttlog(record, context, { receivedAt: ctx.receivedAt, deviceCursor: record.logIndex ?? ctx.stamp });
+      if (!built.ok) {
+        quarantine(record.lineNumber, record.rawLine, built.reason, built.detail);
+        continue;
+      }
+      // The identity (eventId) does not depend on the protocol: a 3.x punch is the same punch by any path.
+      const punch = ctx.protocol === 'zk-push2' ? built.punch : { ...built.punch, protocol: ctx.protocol };
+      this.store.outbox.insert({ eventId: punch.eventId, deviceSerial: ctx.serial, rawRequestId: ctx.rawRequestId, payload: JSON.stringify(punch), createdAt: ctx.now });
+      if (newestPunchAt === null || punch.punchedAt > newestPunchAt) {
+        newestPunchAt = punch.punchedAt;
+        newestLocalTime = punch.localTime;
+      }
+      punches++;
+    }
+    return { punches, newestPunchAt, newestLocalTime };
+  }
+
+  private storeOperlog(
+    upload: AdmsUpload,
+    quarantine: (lineNumber: number, rawLine: Buffer, reason: string, detail: string) => void,
+    now: string,
+  ): { acknowledged: number; quarantined: number } {
+    const { records, rejected } = parseOperlogBody(upload.body);
+    for (const line of rejected) quarantine(line.lineNumber, line.rawLine, line.reason, line.detail);
+    for (const record of records) {
+      if (record.kind === 'user') this.users.upsert(upload.serial, record, now);
+      else if (record.kind === 'oplog') this.recordAudit(upload.serial, record, now);
+    }
+    return { acknowledged: records.length + rejected.length, quarantined: rejected.length };
+  }
+
+  /** OPLOG 21 time set, 23 attendance deleted, 13 data cleared: surfaced as `audit` device events. */
+  private recordAudit(serial: string, record: OplogRecord, now: string): void {
+    const operation = AUDIT_OPERATIONS[record.operationCode];
+    if (!operation) return;
+    const raw = record.rawLine.toString('utf8').replace(/\r$/, '').trim();
+    this.events.record({
+      type: 'audit',
+      deviceSerial: serial,
+      operation,
+      operationCode: record.operationCode,
+      operator: record.operator ? record.operator.slice(0, 64) : null,
+      deviceLocalTime: record.localTime ? record.localTime.replace(' ', 'T') : null,
+      raw: raw.slice(0, 4096) || record.operationCode,
+      occurredAt: now,
+    });
+  }
+
+  /**
+   * ATTPHOTO: the photo is parsed without decoding it as text, then kept in `adms_photo` (policy `store`) or
+   * dropped (`discard`); the raw request keeps only the text header either way, so photos never crowd the
+   * punches' table. It never touches the punches: one photo per request, acknowledged with `OK`.
+   */
+  private storePhoto(upload: AdmsUpload, protocol: PunchProtocol, deviceStatus: 'approved' | 'pending', now: string): AdmsUploadOutcome {
+    const parsed = parseAttPhoto(upload.body);
+    const keep = this.config.attPhotoPolicy === 'store';
+    const storedBody = parsed.ok ? Buffer.from(parsed.photo.header) : keep ? upload.body : upload.body.subarray(0, DISCARDED_PHOTO_EXCERPT_BYTES);
+    const rawRequestId = this.store.rawRequests.insert({
+      deviceSerial: upload.serial,
+      protocol,
+      tableName: 'ATTPHOTO',
+      query: upload.query,
+      body: storedBody,
+      receivedAt: now,
+      outcome: deviceStatus === 'pending' ? 'pending-device' : parsed.ok ? 'parsed' : 'stored-unparsed',
+    });
+    if (upload.stamp !== null) this.store.devices.setStamp(upload.serial, 'ATTPHOTO', upload.stamp, now);
+    if (!parsed.ok) {
+      this.reporter.quarantine({ rawRequestId, serial: upload.serial, protocol, lineNumber: 1, rawLine: upload.body.subarray(0, DISCARDED_PHOTO_EXCERPT_BYTES), reason: parsed.reason, detail: parsed.detail, now });
+      return { acknowledged: 1, punches: 0, quarantined: 1, deviceStatus, reply: 'OK' };
+    }
+    if (keep) {
+      this.photos.insert({ deviceSerial: upload.serial, rawRequestId, fileName: parsed.photo.fileName, declaredSize: parsed.photo.declaredSize, image: parsed.photo.image, receivedAt: now });
+    }
+    return { acknowledged: 1, punches: 0, quarantined: 0, deviceStatus, reply: 'OK' };
+  }
+}
+
+/** PUSH 3.x ("Security PUSH") is selected by `pushver` 3.* (as thai_zkt does); rtlog exists only in 3.x. */
+export function admsProtocol(pushVersion: string | null, table?: string): 'zk-push2' | 'zk-push3' {
+  if (pushVersion !== null && /^\s*3(\.|$)/.test(pushVersion)) return 'zk-push3';
+  return table === 'RTLOG' ? 'zk-push3' : 'zk-push2';
 }
 
 function countLines(body: Buffer): number {
