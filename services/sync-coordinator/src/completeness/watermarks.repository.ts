@@ -79,18 +79,30 @@ export class WatermarksRepository {
     );
   }
 
-  /** Devices whose scheduled reconciliation is due; claimed by stamping last_scheduled_at. */
-  async claimDue(intervalSeconds: number, limit: number): Promise<(DeviceWatermark & { tenantId: string })[]> {
+  /** Devices whose scheduled reconciliation is due, longest waiting first (claimed later, see claim). */
+  async due(intervalSeconds: number, limit: number): Promise<(DeviceWatermark & { tenantId: string })[]> {
     const rows = await this.sql.query<StateRow>(
-      `UPDATE sync.device_sync_state s SET last_scheduled_at = now()
-       WHERE (s.tenant_id, s.device_serial) IN (
-         SELECT tenant_id, device_serial FROM sync.device_sync_state
-         WHERE last_scheduled_at IS NULL OR last_scheduled_at < now() - make_interval(secs => $1)
-         ORDER BY last_scheduled_at NULLS FIRST LIMIT $2 FOR UPDATE SKIP LOCKED
-       ) RETURNING s.*`,
+      `SELECT * FROM sync.device_sync_state
+       WHERE last_scheduled_at IS NULL OR last_scheduled_at < now() - make_interval(secs => $1)
+       ORDER BY last_scheduled_at NULLS FIRST LIMIT $2`,
       [intervalSeconds, limit],
     );
     return rows.map((r) => ({ ...toWatermark(r), tenantId: r.tenant_id }));
+  }
+
+  /**
+   * Claims a due device for this run: a conditional stamp, so of several replicas (or overlapping ticks) only
+   * one starts the run; the stamp commits or rolls back with the run itself.
+   */
+  async claim(tenantId: string, deviceSerial: string, intervalSeconds: number): Promise<boolean> {
+    const rows = await this.sql.query(
+      `UPDATE sync.device_sync_state SET last_scheduled_at = now()
+       WHERE tenant_id = $1 AND device_serial = $2
+         AND (last_scheduled_at IS NULL OR last_scheduled_at < now() - make_interval(secs => $3))
+       RETURNING 1`,
+      [tenantId, deviceSerial, intervalSeconds],
+    );
+    return rows.length > 0;
   }
 
   /**

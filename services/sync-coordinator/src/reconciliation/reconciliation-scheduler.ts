@@ -12,8 +12,8 @@ const DEVICES_PER_TICK = 500;
 /**
  * Every SYNC_SCHEDULER_TICK_SECONDS: brings directory devices into the watermark table, starts the scheduled
  * run of each device due (every SYNC_RECONCILE_INTERVAL_SECONDS), gives up on commands past their deadline,
- * and forgets old counted eventIds. Safe with several replicas: due devices are claimed with SKIP LOCKED and
- * every state change is conditional.
+ * and forgets old counted eventIds. Safe with several replicas: a due device is claimed by a conditional
+ * stamp inside the transaction that starts its run, and every other state change is conditional too.
  */
 @Injectable()
 export class ReconciliationScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -48,7 +48,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnApplic
     try {
       const watermarks = new WatermarksRepository(this.db);
       await watermarks.syncWithDirectory();
-      const due = await watermarks.claimDue(this.config.SYNC_RECONCILE_INTERVAL_SECONDS, DEVICES_PER_TICK);
+      const due = await watermarks.due(this.config.SYNC_RECONCILE_INTERVAL_SECONDS, DEVICES_PER_TICK);
       let started = 0;
       for (const device of due) {
         try {

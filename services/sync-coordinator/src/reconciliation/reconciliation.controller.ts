@@ -34,6 +34,12 @@ export class ReconciliationController {
     return { runId: outcome.runId, status: 'running' };
   }
 
+  @Get('devices/:serial/reconciliation-runs')
+  async runsOfDevice(@Req() request: AdminRequest, @Param('serial') rawSerial: string): Promise<{ items: RunReport[] }> {
+    const serial = parseOrBadRequest(DeviceSerialSchema, rawSerial, 'device serial');
+    return { items: await this.reconciliation.recentRuns(request.admin!.tenantId, serial) };
+  }
+
   @Get('reconciliation-runs/:runId')
   async run(@Req() request: AdminRequest, @Param('runId') rawRunId: string): Promise<RunReport> {
     const runId = parseOrBadRequest(UuidSchema, rawRunId, 'run id');

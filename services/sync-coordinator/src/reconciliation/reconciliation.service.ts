@@ -8,6 +8,7 @@ import {
 } from '@attendance/contracts';
 import { ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { CompletenessService } from '../completeness/completeness.service';
+import { WatermarksRepository } from '../completeness/watermarks.repository';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { GatewayCommands, type CommandTarget } from '../kafka/gateway-commands';
 import type { SqlExecutor } from '../persistence/sql-executor';
@@ -54,6 +55,8 @@ export class ReconciliationService {
         this.logger.debug({ tenantId: device.tenantId, deviceSerial: device.deviceSerial }, 'no gateway reaches the device; reconciliation skipped');
         return null;
       }
+      // Claimed only once a gateway is known: a device nobody reaches is retried at the next tick.
+      if (!(await new WatermarksRepository(tx).claim(device.tenantId, device.deviceSerial, this.config.SYNC_RECONCILE_INTERVAL_SECONDS))) return null;
       const runId = randomUUID();
       const runs = new RunsRepository(tx);
       const created = await runs.create({ id: runId, ...device, gatewayId, trigger: 'schedule', requestedBy: null, window, startedAt: now });
@@ -142,6 +145,13 @@ export class ReconciliationService {
     const runs = new RunsRepository(this.db);
     const run = await runs.find(tenantId, runId);
     return run ? toReport(run, await runs.commandsOf(run.id)) : null;
+  }
+
+  /** The device's latest runs, newest first, each with its report. */
+  async recentRuns(tenantId: string, deviceSerial: string, limit = 20): Promise<RunReport[]> {
+    const runs = new RunsRepository(this.db);
+    const rows = await runs.recentOfDevice(tenantId, deviceSerial, limit);
+    return Promise.all(rows.map(async (run) => toReport(run, await runs.commandsOf(run.id))));
   }
 
   private async applyVerify(tx: SqlExecutor, run: RunRow, command: CommandRow, result: GatewayCommandResultV1, now: Date, outgoing: GatewayCommandV1[]) {

@@ -166,6 +166,13 @@ export class RunsRepository {
     return rows[0] ?? null;
   }
 
+  async recentOfDevice(tenantId: string, deviceSerial: string, limit: number): Promise<RunRow[]> {
+    return this.sql.query<RunRow>(
+      'SELECT * FROM sync.reconciliation_runs WHERE tenant_id = $1 AND device_serial = $2 ORDER BY started_at DESC LIMIT $3',
+      [tenantId, deviceSerial, limit],
+    );
+  }
+
   async commandsOf(runId: string): Promise<CommandRow[]> {
     return this.sql.query<CommandRow>('SELECT * FROM sync.run_commands WHERE run_id = $1 ORDER BY issued_at, window_from', [runId]);
   }
