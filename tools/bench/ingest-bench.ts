@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -12,7 +13,7 @@ import { startKafkaBroker } from '../infra/kafka-broker';
 import { findFreePort } from '../infra/ports';
 import { dropDatabase, withDatabase } from '../infra/postgres';
 import { repoRoot } from '../infra/repo-root';
-import { percentile, progress, readMetric, startServiceProcess, stopProcess } from './bench-support';
+import { mainThreadCpuSeconds, percentile, progress, readMetric, startServiceProcess, stopProcess } from './bench-support';
 
 /**
  * `npm run bench:ingest`: ingest throughput against a raw Postgres baseline, in one run, on this machine.
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     'steady-seconds': { type: 'string', default: '20' },
     replicas: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '3' },
+    /** ingest's INGEST_ACCEPTED_PRODUCER: `thread` (default) or `inline`, to compare the two in one session. */
+    'accepted-producer': { type: 'string', default: 'thread' },
   },
 });
 const TOTAL = Number(args.messages);
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
 
   const baselineUrl = await migratedDatabase('attendance_bench_baseline');
   const pipelineUrl = await migratedDatabase('attendance_bench_pipeline');
-  const common = { KAFKA_BROKERS: brokers.join(','), LOG_LEVEL: 'warn', HOST: '127.0.0.1', INGEST_PARTITION_CONCURRENCY: String(CONCURRENCY), INGEST_MAX_BATCH: String(BATCH) };
+  const common = { KAFKA_BROKERS: brokers.join(','), LOG_LEVEL: 'warn', HOST: '127.0.0.1', INGEST_PARTITION_CONCURRENCY: String(CONCURRENCY), INGEST_MAX_BATCH: String(BATCH), INGEST_ACCEPTED_PRODUCER: args['accepted-producer'] };
 
   progress('baseline: batched INSERT ... ON CONFLICT DO NOTHING of the same rows…');
   const baselineRate = await baseline(baselineUrl, messages);
@@ -158,15 +161,24 @@ async function main(): Promise<void> {
   const consumed = async () => (await sumMetric('ingest_punches_inserted_total')) + (await sumMetric('ingest_punches_duplicate_total'));
   let firstAt = 0;
   let last = 0;
+  // ingest's own CPU (user + system, all threads) over the pipeline phase: unlike the rate, this hardly depends
+  // on what else the shared machine is doing, so it is the figure to compare between runs and changes.
+  const cpuBefore = await sumMetric('process_cpu_seconds_total');
+  const mainThreadCpu = () => replicas.reduce((sum, replica) => sum + mainThreadCpuSeconds(replica.pid!), 0);
+  const mainCpuBefore = mainThreadCpu();
   for (;;) {
     const n = await consumed();
     if (n > 0 && firstAt === 0) firstAt = performance.now();
     if (n >= messages.length) break;
     if (n !== last) last = n;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // NOTE: every scrape costs the measured process CPU (prom-client renders the whole registry, the default
+    // metrics read process stats); 250 ms bounds the measurement error at ±0.25 s over a 10-20 s run.
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const pipelineSeconds = (performance.now() - firstAt) / 1000;
   const pipelineRate = messages.length / pipelineSeconds;
+  const ingestCpuMicrosPerMessage = ((await sumMetric('process_cpu_seconds_total')) - cpuBefore) * 1e6 / messages.length;
+  const mainThreadMicrosPerMessage = (mainThreadCpu() - mainCpuBefore) * 1e6 / messages.length;
   const inserted = await sumMetric('ingest_punches_inserted_total');
   // Where the time went, from ingest's own metrics (histogram sums and counts).
   const batches = await sumMetric('kafka_consumer_batch_size_count');
@@ -178,7 +190,7 @@ async function main(): Promise<void> {
       `per batch ${((1000 * insertSeconds) / Math.max(1, batches)).toFixed(1)} ms in Postgres, ` +
       `${((1000 * (handlerSeconds - insertSeconds)) / Math.max(1, batches)).toFixed(1)} ms publishing accepted events`,
   );
-  progress(`pipeline: ${Math.round(pipelineRate)} msgs/s (${inserted} new rows, expected ${uniqueCount})`);
+  progress(`pipeline: ${Math.round(pipelineRate)} msgs/s (${inserted} new rows, expected ${uniqueCount}); ingest CPU ${ingestCpuMicrosPerMessage.toFixed(1)} µs/msg, main thread ${mainThreadMicrosPerMessage.toFixed(1)} µs/msg`);
 
   progress(`latency: publishing ${STEADY_RATE}/s for ${STEADY_SECONDS} s…`);
   const pg = new Client({ connectionString: pipelineUrl });
@@ -215,10 +227,14 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     messages: TOTAL,
     replicas: REPLICAS,
+    acceptedProducer: args['accepted-producer'],
     duplicateRatio: DUPLICATE_RATIO,
     baselineRowsPerSecond: Math.round(baselineRate),
     pipelineMessagesPerSecond: Math.round(pipelineRate),
     ratio: Number((pipelineRate / baselineRate).toFixed(2)),
+    ingestCpuMicrosPerMessage: Number(ingestCpuMicrosPerMessage.toFixed(1)),
+    mainThreadCpuMicrosPerMessage: Number(mainThreadMicrosPerMessage.toFixed(1)),
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
     steadyRate: Math.round(achievedRate),
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length },
     rowsOk: inserted === uniqueCount,
@@ -228,12 +244,14 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `ingest benchmark — ${TOTAL} messages, ${DUPLICATE_RATIO * 100}% duplicates, ${CONCURRENCY} partitions, batches of ${BATCH}, ${REPLICAS} ingest replica(s)`,
+      `ingest benchmark — ${TOTAL} messages, ${DUPLICATE_RATIO * 100}% duplicates, ${CONCURRENCY} partitions, batches of ${BATCH}, ${REPLICAS} ingest replica(s), accepted producer: ${result.acceptedProducer}`,
       `  baseline  INSERT … ON CONFLICT DO NOTHING (same rows, same table) : ${result.baselineRowsPerSecond} rows/s`,
       `  pipeline  raw topic → ingest → Postgres → accepted topic           : ${result.pipelineMessagesPerSecond} msgs/s   (target ≥ 20000)`,
       `  ratio     pipeline / baseline                                      : ${result.ratio}   (target ≥ 0.6)`,
+      `  cpu       ingest CPU per pipeline message: whole process ${result.ingestCpuMicrosPerMessage} µs, main thread ${result.mainThreadCpuMicrosPerMessage} µs`,
       `  latency   publish → committed row at ${result.steadyRate}/s                  : p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms (${result.latencyMs.samples} samples)`,
       `  rows      ${inserted} new rows for ${uniqueCount} unique punches: ${result.rowsOk ? 'exact' : 'MISMATCH'}`,
+      `  machine   load average ${result.loadAverage.join(' / ')} (1/5/15 min) on ${cpus().length} cores at the end: a busy machine lowers both rates`,
       '',
     ].join('\n'),
   );

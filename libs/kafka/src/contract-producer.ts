@@ -16,6 +16,20 @@ export interface PublishOptions {
 }
 
 /**
+ * Producer settings shared with WorkerThreadProducer (plain data, so a worker thread can receive them; each
+ * side adds `createPartitioner: Partitioners.DefaultPartitioner` itself).
+ */
+export const IDEMPOTENT_PRODUCER_OPTIONS = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: true,
+  // NOTE: kafkajs warns that bounded retries "may invalidate EoS" for an idempotent producer. We want
+  // bounded retries: a send that fails surfaces to the caller (the gateway relay backs off and keeps its
+  // rows), and a re-send can at worst duplicate a message, which consumers dedupe by eventId anyway.
+  retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10000 },
+} as const;
+
+/**
  * An idempotent producer (acks=all) that validates every value against its topic contract before sending.
  * `publish` resolves only once the broker has acknowledged every message, so callers may then mark their
  * outbox rows as published.
@@ -32,13 +46,7 @@ export class ContractProducer {
       // Java-client-compatible murmur2 partitioning: the same key lands on the same partition whichever client
       // (or a future replacement of kafkajs) produced it, which keeps per-device order (DESIGN.md 3.3).
       createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: true,
-      // NOTE: kafkajs warns that bounded retries "may invalidate EoS" for an idempotent producer. We want
-      // bounded retries: a send that fails surfaces to the caller (the gateway relay backs off and keeps its
-      // rows), and a re-send can at worst duplicate a message, which consumers dedupe by eventId anyway.
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10000 },
+      ...IDEMPOTENT_PRODUCER_OPTIONS,
     });
     this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
     this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
@@ -109,7 +117,8 @@ export class ContractProducer {
   }
 }
 
-const MAX_SEND_BYTES = 512 * 1024;
+/** Largest send; see sendEncoded. Shared with WorkerThreadProducer. */
+export const MAX_SEND_BYTES = 512 * 1024;
 
 function approximateSize(message: Message): number {
   const size = (v: unknown) => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length);

@@ -5,6 +5,7 @@ export * from './errors';
 export * from './message-codec';
 export * from './kafka-metrics';
 export * from './contract-producer';
+export * from './worker-thread-producer';
 export * from './batch-consumer';
 export * from './topic-admin';
 export * from './kafka-health-probe';

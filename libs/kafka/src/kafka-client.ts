@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaConnectionConfig } from './kafka-config';
 import type { KafkaLogger } from './logger';
 
@@ -7,7 +7,15 @@ import type { KafkaLogger } from './logger';
  * client library (DESIGN.md section 8: a move to another client touches one library).
  */
 export function createKafkaClient(config: KafkaConnectionConfig, logger: KafkaLogger): Kafka {
-  return new Kafka({
+  return new Kafka({ ...kafkaClientOptions(config), logCreator: () => (entry: LogEntry) => bridgeKafkaLog(logger, entry) });
+}
+
+/**
+ * The client options without the logger: plain data, so that a worker thread (see WorkerThreadProducer) builds
+ * its client exactly like this one.
+ */
+export function kafkaClientOptions(config: KafkaConnectionConfig): Omit<KafkaConfig, 'logCreator'> & { logLevel: logLevel } {
+  return {
     clientId: config.clientId,
     brokers: config.brokers,
     ssl: config.ssl,
@@ -15,14 +23,17 @@ export function createKafkaClient(config: KafkaConnectionConfig, logger: KafkaLo
     connectionTimeout: 3000,
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 30000 },
     logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => bridgeLog(logger, entry),
-  });
+  };
 }
 
 /** Start-up notices of kafkajs that describe choices we made on purpose (see contract-producer.ts). */
 const EXPECTED_NOTICES = [/Limiting retries for the idempotent producer/];
 
-function bridgeLog(logger: KafkaLogger, { level, namespace, log }: LogEntry): void {
+/** Maps a kafkajs log entry onto our logger (also used for the entries a producer thread forwards). */
+export function bridgeKafkaLog(
+  logger: KafkaLogger,
+  { level, namespace, log }: { level: logLevel | number; namespace: string; log: { message: string; [field: string]: unknown } },
+): void {
   const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
   const obj = { kafkaNamespace: namespace, ...fields };
   if (EXPECTED_NOTICES.some((pattern) => pattern.test(message))) return logger.debug(obj, message);

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { v5 as uuidv5 } from 'uuid';
 import { InvalidLocalTimeError, InvalidPunchIdentityError } from '../errors/contract-error';
 import { PUNCH_EVENT_ID_NAMESPACE, punchEventId, punchIdentityKey } from './punch-identity';
 
@@ -85,5 +87,16 @@ describe('punch identity', () => {
     const valid = GOLDEN[0].identity;
     expect(() => punchEventId({ ...valid, localTime: '2025-03-10T09:00:12Z' })).toThrow(InvalidLocalTimeError);
     expect(() => punchEventId({ ...valid, localTime: '2025-02-29T09:00:12' })).toThrow(InvalidLocalTimeError);
+  });
+
+  it('agrees with the uuid package (the reference UUIDv5) for any identity', () => {
+    const field = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' });
+    fc.assert(
+      fc.property(field, field, field, fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }), (tenantId, deviceSerial, deviceUserId, at) => {
+        const identity = { tenantId, deviceSerial, deviceUserId, localTime: at.toISOString().slice(0, 19) };
+        expect(punchEventId(identity)).toBe(uuidv5(punchIdentityKey(identity), PUNCH_EVENT_ID_NAMESPACE));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

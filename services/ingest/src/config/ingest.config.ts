@@ -38,6 +38,11 @@ const ingestEnvSchema = kafkaEnvSchema.extend({
   INGEST_PARTITIONS_AHEAD_DAYS: z.coerce.number().int().min(1).max(60).default(7),
   /** Drop partitions (whole days of punches) older than this; 0 keeps everything. */
   INGEST_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
+  /**
+   * Where accepted events are encoded and sent: `thread` (a worker thread with its own producer, off the
+   * consumer's event loop; the default, see WorkerThreadProducer) or `inline` (the shared producer, on the loop).
+   */
+  INGEST_ACCEPTED_PRODUCER: z.enum(['thread', 'inline']).default('thread'),
   INGEST_API_KEYS: apiKeysSchema,
   /** Largest `POST /api/v1/punches/batch`. */
   INGEST_HTTP_BATCH_MAX: z.coerce.number().int().min(1).max(20000).default(5000),

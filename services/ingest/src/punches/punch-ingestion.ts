@@ -66,7 +66,7 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
           process.kill(process.pid, 'SIGKILL');
         }
         // NOTE: must resolve before the handler returns: BatchConsumer commits the offsets right after.
-        await kafka.producer.publishSerialized(TOPICS.punchAccepted, result.accepted);
+        await kafka.acceptedProducer.publishSerialized(TOPICS.punchAccepted, result.accepted);
         published.inc(result.accepted.length);
         republished.inc(result.redelivered);
       },

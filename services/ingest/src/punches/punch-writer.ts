@@ -111,28 +111,33 @@ export class PunchWriter {
     // take their row locks in the same order; inserting overlapping keys in different orders deadlocks.
     const unique = [...byEvent.values()].sort((a, b) => compareIdentity(a.first.punch, b.first.punch));
     const acceptedAt = new Date().toISOString();
-    const events = new Map<string, PunchAcceptedV1>();
-    const items = unique.map(({ first, firstSeenAt }) => {
-      const accepted = acceptPunch(first.punch, { acceptedAt, firstSeenAt });
-      events.set(accepted.eventId, accepted);
-      return { a: accepted, q: first.partition, o: first.offset };
-    });
+    const events = new Map<string, { event: PunchAcceptedV1; json: string }>();
+    // NOTE: each accepted event is serialised once; the same JSON text goes into the statement's parameter
+    // (spliced into the array below) and, for the rows that are new, to Kafka as the accepted event's value.
+    const elements: string[] = [];
+    for (const { first, firstSeenAt } of unique) {
+      const event = acceptPunch(first.punch, { acceptedAt, firstSeenAt });
+      const json = JSON.stringify(event);
+      events.set(event.eventId, { event, json });
+      elements.push(`{"a":${json},"q":${first.partition},"o":${JSON.stringify(first.offset)}}`);
+    }
     let rows: { event_id: string; accepted_at: string | null; first_seen_at: string | null }[];
     try {
       await this.partitions.ensureForLocalTimes(unique.map((u) => u.first.punch.localTime));
-      rows = await this.dataSource.query(WRITE_SQL, [JSON.stringify(items)]);
+      rows = await this.dataSource.query(WRITE_SQL, [`[${elements.join(',')}]`]);
     } catch (error) {
       throw classifyPostgresError(error);
     }
     let redelivered = 0;
     const accepted = rows.map((row): AcceptedToPublish => {
-      let event = events.get(row.event_id)!;
+      let { event, json } = events.get(row.event_id)!;
       if (row.accepted_at !== null && row.first_seen_at !== null) {
         // Re-publish exactly what the first attempt would have sent.
         redelivered++;
         event = acceptPunch(event, { acceptedAt: row.accepted_at, firstSeenAt: row.first_seen_at });
+        json = JSON.stringify(event);
       }
-      return { key: TOPICS.punchAccepted.key(event), json: JSON.stringify(event), id: event.eventId };
+      return { key: TOPICS.punchAccepted.key(event), json, id: event.eventId };
     });
     return { accepted, inserted: rows.length - redelivered, redelivered, duplicates: incoming.length - rows.length };
   }

@@ -1,0 +1,146 @@
+/**
+ * The code of WorkerThreadProducer's worker, as plain JavaScript that runs with `new Worker(code, { eval: true })`.
+ *
+ * TRICKY: a source string rather than a file, because services ship as one esbuild bundle (dist/services/<name>/
+ * main.js, the only file the image copies) and Jest runs TypeScript through SWC: neither has a separate worker
+ * file at run time. It only needs kafkajs, whose path the parent resolves and passes in `workerData`. Keep it
+ * small; the integration test (worker-thread-producer.int-spec.ts) is what checks it.
+ *
+ * Protocol (parent → worker):
+ *   { type: 'publish', id, topic, keys[], values[], ids[], idHeader, timeHeader, time, staticHeaders: {name: value},
+ *     headerBytes }   (one publish = one call of publishSerialized; never empty)
+ *   { type: 'stop' }
+ * (worker → parent):
+ *   { type: 'ready' } | { type: 'start-failed', error } | { type: 'acked', ids[] } | { type: 'failed', ids[], error }
+ *   { type: 'connection', connected } | { type: 'log', level, namespace, log } | { type: 'stopped' }
+ *
+ * What it does beyond a plain send:
+ *  - coalescing: publishes that arrive while a send is in flight go out together in the next one (the producer
+ *    is idempotent with one request in flight, so concurrent sends would only queue anyway);
+ *  - static header values (ce_type, ce_source, ...) are encoded to Buffers once, not per message;
+ *  - sends are cut at `maxSendBytes`, in order, and a publish is acknowledged as soon as its last slice is.
+ */
+export const PRODUCER_THREAD_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { Kafka, Partitioners } = require(workerData.kafkajsPath);
+
+const post = (message) => parentPort.postMessage(message);
+const describeError = (error) => ({
+  name: (error && error.name) || 'Error',
+  message: (error && error.message) || String(error),
+  retriable: Boolean(error && error.retriable),
+});
+
+const kafka = new Kafka({
+  ...workerData.clientOptions,
+  logCreator: () => ({ level, namespace, log }) => {
+    const { message, ...fields } = log;
+    try {
+      post({ type: 'log', level, namespace, log: { message, ...fields } });
+    } catch {
+      post({ type: 'log', level, namespace, log: { message: String(message) } });
+    }
+  },
+});
+const producer = kafka.producer({ ...workerData.producerOptions, createPartitioner: Partitioners.DefaultPartitioner });
+producer.on(producer.events.CONNECT, () => post({ type: 'connection', connected: true }));
+producer.on(producer.events.DISCONNECT, () => post({ type: 'connection', connected: false }));
+
+const headerBuffers = new Map();
+function staticHeader(name, value) {
+  const cacheKey = name + '\u0000' + value;
+  let buffer = headerBuffers.get(cacheKey);
+  if (buffer === undefined) {
+    buffer = Buffer.from(value, 'utf8');
+    headerBuffers.set(cacheKey, buffer);
+  }
+  return buffer;
+}
+
+let queue = [];
+let sending = false;
+let stopping = false;
+
+async function drain() {
+  sending = true;
+  try {
+    while (queue.length > 0) {
+      const topic = queue[0].topic;
+      const taken = [];
+      while (queue.length > 0 && queue[0].topic === topic) taken.push(queue.shift());
+      await sendAll(topic, taken);
+    }
+  } finally {
+    sending = false;
+  }
+}
+
+async function sendAll(topic, requests) {
+  let slice = [];
+  let sliceBytes = 0;
+  // Publishes whose messages are all in slices already sent, acknowledged after each send.
+  let ackedUpTo = 0;
+  const lastSliceOf = [];
+  const sent = [];
+  const flush = async () => {
+    await producer.send({ topic, acks: -1, messages: slice });
+    sent.push(slice.length);
+    slice = [];
+    sliceBytes = 0;
+    const done = [];
+    while (ackedUpTo < requests.length && lastSliceOf[ackedUpTo] < sent.length) done.push(requests[ackedUpTo++].id);
+    if (done.length > 0) post({ type: 'acked', ids: done });
+  };
+  try {
+    for (let r = 0; r < requests.length; r++) {
+      const request = requests[r];
+      const headerTemplate = {};
+      for (const [name, value] of Object.entries(request.staticHeaders)) headerTemplate[name] = staticHeader(name, value);
+      headerTemplate[request.timeHeader] = Buffer.from(request.time, 'utf8'); // per publish, so not cached
+      for (let i = 0; i < request.values.length; i++) {
+        const key = request.keys[i];
+        const value = request.values[i];
+        const bytes = Buffer.byteLength(key) + Buffer.byteLength(value) + request.headerBytes + 64;
+        if (slice.length > 0 && sliceBytes + bytes > workerData.maxSendBytes) await flush();
+        slice.push({ key, value, headers: { [request.idHeader]: request.ids[i], ...headerTemplate } });
+        sliceBytes += bytes;
+      }
+      // This publish is complete once the slice holding its last message (the current one, number sent.length:
+      // a flush only ever happens before a message is added) has been sent. The parent never sends empty ones.
+      lastSliceOf.push(sent.length);
+    }
+    if (slice.length > 0) await flush();
+    else {
+      const done = [];
+      while (ackedUpTo < requests.length) done.push(requests[ackedUpTo++].id);
+      if (done.length > 0) post({ type: 'acked', ids: done });
+    }
+  } catch (error) {
+    post({ type: 'failed', ids: requests.slice(ackedUpTo).map((r) => r.id), error: describeError(error) });
+  }
+}
+
+parentPort.on('message', (message) => {
+  if (message.type === 'publish') {
+    if (stopping) {
+      post({ type: 'failed', ids: [message.id], error: { name: 'KafkaJSProducerThreadStopping', message: 'producer thread is stopping', retriable: true } });
+      return;
+    }
+    queue.push(message);
+    if (!sending) void drain();
+  } else if (message.type === 'stop') {
+    stopping = true;
+    void (async () => {
+      while (sending || queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await producer.disconnect().catch(() => undefined);
+      post({ type: 'stopped' });
+    })();
+  }
+});
+
+producer.connect().then(
+  () => post({ type: 'ready' }),
+  (error) => post({ type: 'start-failed', error: describeError(error) }),
+);
+`;
