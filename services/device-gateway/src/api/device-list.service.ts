@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '../config/gateway.config';
 import type { EdgeStore } from '../store/edge-store';
-import { DeviceViewRepository, type LastPunch } from './device-view.repository';
+import { DeviceViewRepository, type DeviceHealth, type LastPunch } from './device-view.repository';
 
 export interface DeviceView {
   serial: string;
@@ -22,12 +22,14 @@ export interface DeviceView {
   /** Raw requests stored while pending; they become punches on approval. */
   pendingRequests: number;
   quarantined: number;
-  /** Per-device state kept by the protocol adapters (clock skew, log capacity, last error...), as stored. */
-  state: Record<string, unknown>;
+  /** Kept by the protocol adapters: reachability, clock skew, log capacity, last error, reconciliation. */
+  health: DeviceHealth | null;
 }
 
 export const ageSeconds = (iso: string | null, now: Date): number | null =>
   iso === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+
+const latest = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : a > b ? a : b);
 
 /** Devices as the operator sees them: the configured ones and every serial seen on the LAN, merged. */
 export class DeviceListService {
@@ -47,11 +49,12 @@ export class DeviceListService {
     const lastPunch = this.views.lastPunchByDevice();
     const pending = this.views.pendingRequestsByDevice();
     const quarantined = this.views.quarantinedByDevice();
-    const state = this.views.deviceStateColumns();
+    const health = this.views.healthBySerial();
     const names = this.views.referenceNames();
     return serials.map((serial): DeviceView => {
       const configured = this.config.devices.get(serial);
       const record = seen.get(serial);
+      const deviceHealth = health.get(serial) ?? null;
       const status = configured ? 'approved' : (record?.status ?? 'pending');
       const punch = lastPunch.get(serial);
       const queued = backlog.get(serial);
@@ -60,18 +63,18 @@ export class DeviceListService {
         name: configured?.name ?? names.get(serial) ?? null,
         protocol: configured?.protocol ?? record?.protocol ?? 'unknown',
         configured: configured !== undefined,
-        seen: record !== undefined,
+        seen: record !== undefined || deviceHealth?.lastContactAt != null,
         status,
         approvedAt: record?.approvedAt ?? null,
         timeZone: status === 'approved' ? (configured?.timeZone ?? this.config.siteTimeZone) : null,
         firstSeenAt: record?.firstSeenAt ?? null,
-        lastContactAt: record?.lastSeenAt ?? null,
+        lastContactAt: latest(record?.lastSeenAt ?? null, deviceHealth?.lastContactAt ?? null),
         pushVersion: record?.pushVersion ?? null,
         lastPunch: punch ? { receivedAt: punch.receivedAt, deviceUserId: punch.deviceUserId, employeeName: punch.employeeName, localTime: punch.localTime, punchedAt: punch.punchedAt, direction: punch.direction } : null,
         backlog: { unsent: queued?.unsent ?? 0, oldestCreatedAt: queued?.oldestCreatedAt ?? null, oldestAgeSeconds: ageSeconds(queued?.oldestCreatedAt ?? null, now) },
         pendingRequests: pending.get(serial) ?? 0,
         quarantined: quarantined.get(serial) ?? 0,
-        state: state.get(serial) ?? {},
+        health: deviceHealth,
       };
     });
   }

@@ -17,8 +17,24 @@ export interface LastPunch {
   direction: string;
 }
 
-/** Columns of `device` that the API maps by name; any other column (per-device state added later) is passed through. */
-const MAPPED_DEVICE_COLUMNS = new Set(['serial', 'status', 'protocol', 'first_seen_at', 'last_seen_at', 'push_version', 'approved_at']);
+/** Health the protocol adapters keep per device (DESIGN.md 3.7): `device_state` for pulled devices, `adms_device_info` and `device` clock columns for ADMS. */
+export interface DeviceHealth {
+  /** Pull-mode devices: the last connection attempt succeeded (null: never tried, or a push device). */
+  reachable: boolean | null;
+  lastContactAt: string | null;
+  lastPunchAt: string | null;
+  /** Device clock minus gateway clock; positive means the device is ahead. */
+  clockSkewSeconds: number | null;
+  clockSkewState: string | null;
+  clockCheckedAt: string | null;
+  capacity: { used: number | null; max: number | null; level: string | null } | null;
+  lastError: { message: string; at: string | null } | null;
+  lastReconciledAt: string | null;
+  recoveredTotal: number | null;
+  firmware: string | null;
+  pushGeneration: string | null;
+  enrolledUsers: number | null;
+}
 
 /**
  * Read side of the local API: per-device aggregates over the outbox, raw requests and quarantine, with the
@@ -31,9 +47,8 @@ export class DeviceViewRepository {
   private readonly pendingStmt: Statement<[], { serial: string; n: number }>;
   private readonly quarantinedStmt: Statement<[], { serial: string; n: number }>;
   private readonly rejectedStmt: Statement<[], { n: number }>;
-  private readonly deviceRowsStmt: Statement<[], Record<string, unknown>>;
+  private readonly healthStmt: Statement<[], Record<string, unknown>>;
   private readonly referenceNamesStmt: Statement<[], { serial: string; name: string }>;
-  private readonly extraColumns: string[];
 
   constructor(db: EdgeDatabase) {
     this.backlogStmt = db.prepare(
@@ -52,9 +67,19 @@ export class DeviceViewRepository {
     );
     this.quarantinedStmt = db.prepare('SELECT device_serial AS serial, COUNT(*) AS n FROM quarantine GROUP BY device_serial');
     this.rejectedStmt = db.prepare('SELECT COUNT(*) AS n FROM punch_outbox WHERE rejected_reason IS NOT NULL');
-    this.deviceRowsStmt = db.prepare('SELECT * FROM device');
+    this.healthStmt = db.prepare(
+      `WITH serials AS (SELECT serial FROM device UNION SELECT serial FROM device_state UNION SELECT device_serial FROM adms_device_info)
+       SELECT s.serial, st.reachable, st.last_contact_at, st.last_punch_at, st.clock_skew_ms, st.clock_skew_state,
+              st.clock_checked_at AS state_clock_checked_at, st.records_used, st.records_max AS state_records_max,
+              st.capacity_level AS state_capacity_level, st.last_error, st.last_error_at, st.last_reconciled_at, st.recovered_total,
+              d.clock_skew_seconds, d.clock_checked_at AS device_clock_checked_at,
+              i.record_count, i.records_max AS info_records_max, i.capacity_level AS info_capacity_level, i.firmware, i.push_generation, i.user_count
+       FROM serials s
+       LEFT JOIN device_state st ON st.serial = s.serial
+       LEFT JOIN device d ON d.serial = s.serial
+       LEFT JOIN adms_device_info i ON i.device_serial = s.serial`,
+    );
     this.referenceNamesStmt = db.prepare('SELECT serial, name FROM reference_device WHERE name IS NOT NULL');
-    this.extraColumns = (db.pragma('table_info(device)') as { name: string }[]).map((c) => c.name).filter((name) => !MAPPED_DEVICE_COLUMNS.has(name));
   }
 
   backlogByDevice(): DeviceBacklog[] {
@@ -97,15 +122,34 @@ export class DeviceViewRepository {
     return new Map(this.referenceNamesStmt.all().map((r) => [r.serial, r.name]));
   }
 
-  /** Per-device state columns other parts of the gateway keep on `device` (skew, capacity, errors...), camelCased. */
-  deviceStateColumns(): Map<string, Record<string, unknown>> {
-    if (this.extraColumns.length === 0) return new Map();
-    return new Map(
-      this.deviceRowsStmt.all().map((row) => [row.serial as string, Object.fromEntries(this.extraColumns.map((c) => [camelCase(c), row[c] ?? null]))]),
-    );
+  /** Per-device health from whichever adapter keeps it (pull: device_state; ADMS: adms_device_info and device). */
+  healthBySerial(): Map<string, DeviceHealth> {
+    return new Map(this.healthStmt.all().map((r) => [r.serial as string, toHealth(r)]));
   }
 }
 
-function camelCase(column: string): string {
-  return column.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+function toHealth(r: Record<string, unknown>): DeviceHealth {
+  const skewMs = num(r.clock_skew_ms);
+  const used = num(r.records_used) ?? num(r.record_count);
+  const max = num(r.state_records_max) ?? num(r.info_records_max);
+  const level = str(r.state_capacity_level) ?? str(r.info_capacity_level);
+  const error = str(r.last_error);
+  return {
+    reachable: r.reachable === null || r.reachable === undefined ? null : r.reachable === 1,
+    lastContactAt: str(r.last_contact_at),
+    lastPunchAt: str(r.last_punch_at),
+    clockSkewSeconds: skewMs !== null ? skewMs / 1000 : num(r.clock_skew_seconds),
+    clockSkewState: str(r.clock_skew_state),
+    clockCheckedAt: str(r.state_clock_checked_at) ?? str(r.device_clock_checked_at),
+    capacity: used === null && max === null && level === null ? null : { used, max, level },
+    lastError: error === null ? null : { message: error, at: str(r.last_error_at) },
+    lastReconciledAt: str(r.last_reconciled_at),
+    recoveredTotal: num(r.recovered_total),
+    firmware: str(r.firmware),
+    pushGeneration: str(r.push_generation),
+    enrolledUsers: num(r.user_count),
+  };
 }

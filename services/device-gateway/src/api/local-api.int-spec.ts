@@ -1,52 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { bootstrapService, createRootLogger } from '@attendance/observability';
-import { AppModule } from '../app.module';
-import { loadGatewayConfig } from '../config/gateway.config';
-import { GatewayRuntime } from '../gateway-runtime';
-import { FakeSyncCoordinator } from '../reference/testing/fake-sync-coordinator';
 import { waitFor } from '@attendance/testing';
+import { FakeSyncCoordinator } from '../reference/testing/fake-sync-coordinator';
+import { admsUpload, CONFIGURED, deviceLocalTime, startTestGateway, type TestGateway } from './testing/local-api-test-gateway';
 
-// A running in-process gateway (real SQLite on disk, real HTTP on both ports). The uplink points at a closed
-// port, so the outbox only grows: backlog figures can be compared with the table exactly (the site is offline).
+// A running in-process gateway (see startTestGateway): real SQLite, real HTTP, the site offline.
 const TOKEN = 'local-admin-token-0123456789';
-const CONFIGURED = 'CFG0001';
 const STRANGER = 'STRANGER01';
-
-interface Gateway {
-  app: NestFastifyApplication;
-  runtime: GatewayRuntime;
-  api: string;
-  device: string;
-}
-
-async function startGateway(dataDir: string, env: Record<string, string> = {}): Promise<Gateway> {
-  const configFile = join(dataDir, 'gateway.yaml');
-  writeFileSync(configFile, `devices:\n  - serial: ${CONFIGURED}\n    name: Front door\n`);
-  const config = loadGatewayConfig({
-    GATEWAY_ID: 'gw-api',
-    TENANT_ID: 'tenant-api',
-    SITE_ID: 'site-1',
-    SITE_TIME_ZONE: 'Asia/Kolkata',
-    GATEWAY_DATA_DIR: dataDir,
-    GATEWAY_CONFIG: configFile,
-    KAFKA_BROKERS: '127.0.0.1:9',
-    API_PORT: '0',
-    DEVICE_HTTP_PORT: '0',
-    WS_PORT: '0',
-    HOST: '127.0.0.1',
-    RELAY_IDLE_POLL_MS: '100',
-    ...env,
-  });
-  const logger = createRootLogger({ service: 'device-gateway', version: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const app = await bootstrapService({ module: AppModule.register(config, logger), port: 0, host: '127.0.0.1', logger });
-  const runtime = app.get(GatewayRuntime);
-  const port = (app.getHttpServer().address() as AddressInfo).port;
-  return { app, runtime, api: `http://127.0.0.1:${port}`, device: runtime.deviceListenerUrl! };
-}
+type Gateway = TestGateway;
+const startGateway = (dataDir: string, env: Record<string, string> = {}) => startTestGateway(dataDir, env, process.env.TEST_LOG_LEVEL);
+const upload = admsUpload;
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
@@ -57,11 +21,6 @@ type Json = any;
 async function getJson(url: string, headers: Record<string, string> = auth): Promise<{ status: number; body: Json }> {
   const response = await fetch(url, { headers });
   return { status: response.status, body: await response.json() };
-}
-
-async function upload(gateway: Gateway, serial: string, body: Buffer | string, stamp = '100'): Promise<string> {
-  const response = await fetch(`${gateway.device}/iclock/cdata?SN=${serial}&table=ATTLOG&Stamp=${stamp}`, { method: 'POST', body });
-  return response.text();
 }
 
 describe('local API', () => {
@@ -229,6 +188,43 @@ describe('local API', () => {
     });
   });
 
+  describe('presence and health', () => {
+    it('shows who is in the building: each person\'s last punch today, inside when it is an in-punch', async () => {
+      // Minutes ago, in the site zone: 8 came in; 9 came in and left; 10 came in yesterday only.
+      const ago = (minutes: number) => deviceLocalTime(new Date(Date.now() - minutes * 60_000));
+      const todayStart = deviceLocalTime(new Date()).slice(0, 10);
+      const minutesSinceMidnight = Math.floor((Date.now() - Date.parse(`${todayStart}T00:00:00+05:30`)) / 60_000);
+      const lines = [`8\t${ago(Math.min(30, minutesSinceMidnight))}\t0\t1`, `9\t${ago(Math.min(20, minutesSinceMidnight))}\t0\t1`, `9\t${ago(0)}\t1\t1`, `10\t${ago(minutesSinceMidnight + 60)}\t0\t1`];
+      expect(await upload(gateway, CONFIGURED, lines.join('\n'))).toBe('OK: 4');
+      const { status, body } = await getJson(`${gateway.api}/api/v1/presence`);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ date: todayStart, timeZone: 'Asia/Kolkata', insideCount: 1 });
+      const people = Object.fromEntries(body.people.map((p: { deviceUserId: string }) => [p.deviceUserId, p]));
+      expect(Object.keys(people).sort()).toEqual(['8', '9']);
+      expect(people['8']).toMatchObject({ inside: true, direction: 'in', employeeName: 'Ravi Kumar', deviceSerial: CONFIGURED, punchesToday: 1 });
+      expect(people['9']).toMatchObject({ inside: false, direction: 'out', punchesToday: 2 });
+    });
+
+    it('includes the health the protocol adapters keep (skew, capacity, last error)', async () => {
+      // Written the way the pull adapters write device_state (their own code is tested with them).
+      gateway.runtime.store.db
+        .prepare(
+          `INSERT INTO device_state (serial, protocol, reachable, last_contact_at, clock_skew_ms, records_used, records_max, capacity_level, last_error, last_error_at, updated_at)
+           VALUES (?, 'zk-push2', 0, ?, -4200, 9000, 10000, 'warning', 'ECONNREFUSED 10.0.0.7:4370', ?, ?)
+           ON CONFLICT(serial) DO UPDATE SET clock_skew_ms = excluded.clock_skew_ms, last_error = excluded.last_error`,
+        )
+        .run(CONFIGURED, '2026-12-01T10:00:00.000Z', '2026-12-01T10:01:00.000Z', '2026-12-01T10:01:00.000Z');
+      const { body } = await getJson(`${gateway.api}/api/v1/devices/${CONFIGURED}`);
+      expect(body.health).toMatchObject({
+        reachable: false,
+        clockSkewSeconds: -4.2,
+        capacity: { used: 9000, max: 10000, level: 'warning' },
+        lastError: { message: 'ECONNREFUSED 10.0.0.7:4370', at: '2026-12-01T10:01:00.000Z' },
+      });
+      expect(body.seen).toBe(true);
+    });
+  });
+
   describe('reference data', () => {
     it('shows "last synced" after the pull on start, and refreshes on demand', async () => {
       const synced = await waitFor(
@@ -250,7 +246,7 @@ describe('local API', () => {
 
   it('serves its OpenAPI document and the docs page', async () => {
     const document = await getJson(`${gateway.api}/api/docs-json`, {});
-    expect(Object.keys(document.body.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{serial}/approve', '/api/v1/backlog', '/api/v1/quarantine', '/api/v1/quarantine/{id}']));
+    expect(Object.keys(document.body.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{serial}/approve', '/api/v1/backlog', '/api/v1/quarantine', '/api/v1/quarantine/{id}', '/api/v1/presence', '/api/v1/reference', '/api/v1/reference/refresh']));
     expect(document.body.paths['/api/v1/quarantine'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'before', 'device']);
     expect((await fetch(`${gateway.api}/api/docs`)).status).toBe(200);
   });

@@ -5,13 +5,16 @@ import { ReferenceSync } from '../reference/reference-sync';
 import { EdgeStore } from '../store/edge-store';
 import { AdminTokenGuard } from './admin-token.guard';
 import { BacklogController } from './backlog.controller';
+import { DashboardController } from './dashboard.controller';
 import { DeviceApprovalService } from './device-approval.service';
 import { DeviceListService } from './device-list.service';
 import { DevicesController } from './devices.controller';
+import { PresenceController } from './presence.controller';
+import { PresenceService } from './presence.service';
 import { QuarantineController } from './quarantine.controller';
 import { ReferenceController } from './reference.controller';
 
-export const LOCAL_API_CONTROLLERS = [DevicesController, BacklogController, QuarantineController, ReferenceController];
+export const LOCAL_API_CONTROLLERS = [DevicesController, BacklogController, QuarantineController, ReferenceController, PresenceController, DashboardController];
 
 /** The local API reads and writes the runtime's one EdgeStore (one SQLite connection per process). */
 export const LOCAL_API_PROVIDERS: Provider[] = [
@@ -19,5 +22,6 @@ export const LOCAL_API_PROVIDERS: Provider[] = [
   { provide: EdgeStore, useFactory: (runtime: GatewayRuntime) => runtime.store, inject: [GatewayRuntime] },
   { provide: ReferenceSync, useFactory: (runtime: GatewayRuntime) => runtime.referenceSync, inject: [GatewayRuntime] },
   { provide: DeviceListService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceListService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
+  { provide: PresenceService, useFactory: (store: EdgeStore, config: GatewayConfig) => new PresenceService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
   { provide: DeviceApprovalService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceApprovalService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
 ];

@@ -53,7 +53,26 @@ const DeviceSchema = {
     backlog: { $ref: '#/components/schemas/Backlog' },
     pendingRequests: { type: 'integer', description: 'Raw requests stored while pending; replayed on approval' },
     quarantined: { type: 'integer' },
-    state: { type: 'object', additionalProperties: true, description: 'Per-device state kept by the protocol adapters (clock skew, capacity, last error...)' },
+    health: {
+      type: 'object',
+      nullable: true,
+      description: 'Kept by the protocol adapters (DESIGN.md 3.7)',
+      properties: {
+        reachable: nullable('boolean', { description: 'Pull-mode devices: last connection attempt succeeded' }),
+        lastContactAt: nullable('string', { format: 'date-time' }),
+        lastPunchAt: nullable('string', { format: 'date-time' }),
+        clockSkewSeconds: nullable('number', { description: 'Device clock minus gateway clock (positive: device ahead)' }),
+        clockSkewState: nullable('string'),
+        clockCheckedAt: nullable('string', { format: 'date-time' }),
+        capacity: { type: 'object', nullable: true, properties: { used: nullable('integer'), max: nullable('integer'), level: nullable('string') } },
+        lastError: { type: 'object', nullable: true, properties: { message: { type: 'string' }, at: nullable('string', { format: 'date-time' }) } },
+        lastReconciledAt: nullable('string', { format: 'date-time' }),
+        recoveredTotal: nullable('integer'),
+        firmware: nullable('string'),
+        pushGeneration: nullable('string'),
+        enrolledUsers: nullable('integer'),
+      },
+    },
   },
 };
 const BacklogSchema = {
@@ -235,6 +254,46 @@ export function buildGatewayOpenApi(version: string, extraPaths: Record<string, 
           summary: 'One quarantined line with its full text and the request it came in',
           parameters: [pathParameter('id', QuarantineIdParamSchema)],
           responses: { '200': { description: 'The line', content: json('QuarantineItem') }, '400': problem('Invalid id'), '404': { description: 'Unknown id' }, ...guarded },
+        },
+      },
+      '/api/v1/presence': {
+        get: {
+          summary: 'Who is in the building: each person\'s last punch today (site zone); inside after in, break-in, overtime-in',
+          responses: {
+            '200': {
+              description: 'People who punched today, newest first',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      date: { type: 'string', description: 'YYYY-MM-DD in the site zone' },
+                      timeZone: { type: 'string' },
+                      since: { type: 'string', format: 'date-time' },
+                      insideCount: { type: 'integer' },
+                      people: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            deviceUserId: { type: 'string' },
+                            employeeName: nullable('string', { description: 'From the reference-data cache' }),
+                            deviceSerial: { type: 'string' },
+                            punchedAt: { type: 'string', format: 'date-time' },
+                            localTime: { type: 'string' },
+                            direction: { type: 'string' },
+                            punchesToday: { type: 'integer' },
+                            inside: { type: 'boolean' },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            ...guarded,
+          },
         },
       },
       '/api/v1/reference': {
