@@ -26,8 +26,10 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
   let app: NestFastifyApplication;
   let url: string;
   let pg: Client;
+  let directory: DirectoryFixture;
   let producer: ContractProducer;
   let gateway: FakeGateway;
+  const gateways: FakeGateway[] = [];
   let completeness: { messages: CollectedMessage[]; stop(): Promise<void> };
   let hour: Date;
   /** What the device itself holds per hour (its VERIFY SUM answer); the cloud starts one short at hour-2. */
@@ -80,7 +82,8 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
   };
   const api = (path: string, init: RequestInit = {}, header = key.header) =>
     fetch(`${url}${path}`, { ...init, headers: { 'x-api-key': header, 'content-type': 'application/json', ...(init.headers ?? {}) } });
-  const runsOfDevice = async () => ((await (await api(`/api/v1/admin/devices/${serial}/reconciliation-runs`)).json()) as { items: RunReport[] }).items;
+  const runsOf = async (device: string) => ((await (await api(`/api/v1/admin/devices/${device}/reconciliation-runs`)).json()) as { items: RunReport[] }).items;
+  const runsOfDevice = () => runsOf(serial);
   const completenessOfSite = () =>
     completeness.messages.filter((m) => m.key === `${tenantId}:${siteId}`).map((m) => CompletenessV1Schema.parse(JSON.parse(m.value!)) as CompletenessV1);
 
@@ -98,7 +101,7 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
     }));
     pg = new Client({ connectionString: database.url });
     await pg.connect();
-    const directory = new DirectoryFixture(pg);
+    directory = new DirectoryFixture(pg);
     await directory.tenantWithSite(tenantId, siteId);
     await directory.tenantWithSite(otherTenant, siteId);
     await directory.gateway(tenantId, siteId, gatewayId);
@@ -114,6 +117,7 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
 
   afterAll(async () => {
     await gateway?.stop();
+    for (const other of gateways) await other.stop();
     await completeness?.stop();
     await producer?.disconnect();
     await app?.close();
@@ -232,6 +236,75 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
     expect(report.report.found).toBe(7);
     expect(report.report.errors).toEqual([expect.objectContaining({ type: 'backfill', outcome: 'failed', class: 'device-timeout' })]);
     expect(report.error).toMatch(/device-timeout/);
+  });
+
+  it('reconciles a device without its own count by re-reading the window, verified when it finds what the cloud has', async () => {
+    const hikSite = 'site-b';
+    const hikSerial = `HIK-${suffix}`;
+    const hikGateway = `gw-hik-${suffix}`;
+    await directory.site(tenantId, hikSite);
+    await directory.gateway(tenantId, hikSite, hikGateway);
+    await directory.device(tenantId, hikSite, hikSerial, 'hik-isapi', new Date(hoursBefore(hour, 3).getTime() + 60_000));
+    const punches = [...acceptedInHour(tenantId, hikSite, hikSerial, hoursBefore(hour, 3), 2), ...acceptedInHour(tenantId, hikSite, hikSerial, hoursBefore(hour, 2), 1)];
+    await producer.publish(TOPICS.punchAccepted, punches);
+    const counted = async () =>
+      Number((await pg.query('SELECT coalesce(sum(count), 0) AS n FROM sync.device_hour_counts WHERE tenant_id = $1 AND device_serial = $2', [tenantId, hikSerial])).rows[0].n);
+    await waitFor(async () => (await counted()) === 3, { description: 'the hik punches counted', timeoutMs: 60_000 });
+
+    const hik = new FakeGateway(hikGateway, tenantId, hikSite, [{ serial: hikSerial, protocol: 'hik-isapi', reachable: true }], async (command) => {
+      if (command.type === 'verify-count') {
+        const error = { class: 'unsupported-command', message: 'ISAPI has no device count', deviceReturnCode: null };
+        return { deviceSerial: hikSerial, outcome: 'rejected', startedAt: null, counts: null, deviceCounts: null, error };
+      }
+      if (command.type !== 'backfill') return null;
+      return { deviceSerial: hikSerial, outcome: 'succeeded', startedAt: new Date().toISOString(), counts: { found: 3, new: 0, quarantined: 0 }, deviceCounts: null, error: null };
+    });
+    gateways.push(hik);
+    await hik.start();
+
+    const published = await waitFor(() => completeness.messages.find((m) => m.key === `${tenantId}:${hikSite}`), { description: 'completeness of the hik site', timeoutMs: 90_000 });
+    expect(JSON.parse(published.value!)).toMatchObject({ siteId: hikSite, completeUpTo: hour.toISOString() });
+    const [backfill] = hik.commandsOf('backfill');
+    expect(backfill!.args).toEqual({ deviceSerial: hikSerial, window: { from: hoursBefore(hour, 3).toISOString(), to: hour.toISOString() }, reason: 'reconciliation' });
+    const runs = ((await (await api(`/api/v1/admin/devices/${hikSerial}/reconciliation-runs`)).json()) as { items: RunReport[] }).items;
+    expect(runs[0]).toMatchObject({ status: 'succeeded', report: { found: 3, windowsVerified: 3, deviceCount: 'unsupported', errors: [] } });
+  });
+
+  it('backfills the spell a device was out of contact', async () => {
+    const gapSite = 'site-c';
+    const gapSerial = `GAP-${suffix}`;
+    const gapGateway = `gw-gap-${suffix}`;
+    await directory.site(tenantId, gapSite);
+    await directory.gateway(tenantId, gapSite, gapGateway);
+    await directory.device(tenantId, gapSite, gapSerial, 'zk-push2', hoursBefore(hour, 1));
+    const lost = new FakeGateway(gapGateway, tenantId, gapSite, [{ serial: gapSerial, protocol: 'zk-push2', reachable: false }], async (command) => {
+      if (command.type === 'verify-count') {
+        const deviceCounts = command.args.windows.map((w) => ({ ...w, count: 0 }));
+        return { deviceSerial: gapSerial, outcome: 'succeeded', startedAt: new Date().toISOString(), counts: null, deviceCounts, error: null };
+      }
+      if (command.type !== 'backfill') return null;
+      return { deviceSerial: gapSerial, outcome: 'succeeded', startedAt: new Date().toISOString(), counts: { found: 0, new: 0, quarantined: 0 }, deviceCounts: null, error: null };
+    });
+    gateways.push(lost);
+    await lost.start();
+    await waitFor(
+      async () => (await pg.query('SELECT 1 FROM sync.gateway_device_contacts WHERE device_serial = $1 AND NOT reachable', [gapSerial])).rowCount === 1,
+      { description: 'the device reported unreachable', timeoutMs: 30_000 },
+    );
+    const lostSince = Date.now();
+    expect(await runsOf(gapSerial)).toEqual([]); // nobody reaches it: nothing to ask
+    lost.devices[0]!.reachable = true;
+
+    const [run] = await waitFor(async () => {
+      const runs = await runsOf(gapSerial);
+      return runs.length > 0 && runs[0]!.status !== 'running' ? runs : null;
+    }, { description: 'the run after contact came back', timeoutMs: 60_000 });
+    const gapBackfill = run!.commands.find((c) => c.type === 'backfill');
+    expect(gapBackfill).toMatchObject({ reason: 'gap-detected', outcome: 'succeeded' });
+    expect(Date.parse(gapBackfill!.window.from)).toBeLessThanOrEqual(lostSince);
+    expect(Date.parse(gapBackfill!.window.to)).toBeGreaterThan(lostSince);
+    const gaps = await pg.query('SELECT run_id FROM sync.contact_gaps WHERE device_serial = $1', [gapSerial]);
+    expect(gaps.rows).toEqual([{ run_id: run!.runId }]);
   });
 
   it('answers bad re-pull requests with clear 4xx', async () => {

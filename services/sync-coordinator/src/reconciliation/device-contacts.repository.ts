@@ -90,12 +90,15 @@ export class DeviceContactsRepository {
         [heartbeat.tenantId, heartbeat.gatewayId, real.map((g) => g.deviceSerial), real.map((g) => g.from.toISOString()), real.map((g) => g.to.toISOString())],
       );
     }
-    // A device first seen in a heartbeat starts its watermark at activation (contract: never behind the site's).
+    // A device first seen in a heartbeat starts its watermark at activation: its creation in the directory if
+    // it is there, else now; never behind the site's published watermark (the contract's "never backwards").
     await this.sql.query(
       `INSERT INTO sync.device_sync_state (tenant_id, device_serial, site_id, protocol, activated_at, reconciled_up_to)
-       SELECT $1, serial, $2, protocol, now(),
-              greatest(date_trunc('hour', now(), 'UTC'), (SELECT complete_up_to FROM sync.site_completeness WHERE tenant_id = $1 AND site_id = $2))
+       SELECT $1, t.serial, coalesce(d.site_id, $2), t.protocol, coalesce(d.created_at, now()),
+              greatest(date_trunc('hour', coalesce(d.created_at, now()), 'UTC'),
+                       (SELECT complete_up_to FROM sync.site_completeness WHERE tenant_id = $1 AND site_id = coalesce(d.site_id, $2)))
        FROM unnest($3::text[], $4::text[]) AS t(serial, protocol)
+       LEFT JOIN sync.devices d ON d.tenant_id = $1 AND d.serial = t.serial AND d.deleted_at IS NULL
        ON CONFLICT (tenant_id, device_serial) DO UPDATE SET protocol = EXCLUDED.protocol`,
       [heartbeat.tenantId, heartbeat.siteId, approved.map((d) => d.deviceSerial), approved.map((d) => d.protocol)],
     );

@@ -205,11 +205,12 @@ export class ReconciliationService {
   private async finishIfDone(runs: RunsRepository, runId: string): Promise<void> {
     if ((await runs.openCommands(runId)) > 0) return;
     const commands = await runs.commandsOf(runId);
-    const failed = commands.filter((c) => c.outcome !== 'succeeded').length;
     const run = await runs.lock(runId);
-    const firstError = run?.errors[0];
-    const status = failed === 0 ? 'succeeded' : failed === commands.length ? 'failed' : 'partial';
-    await runs.finish(runId, status, firstError ? `${firstError.class}: ${firstError.message}` : null);
+    const errors = run?.errors ?? [];
+    // A verify-count the protocol cannot do is not a failure: the run fell back to re-reading the window.
+    const failed = new Set(errors.map((e) => e.commandId)).size;
+    const status = failed === 0 ? 'succeeded' : failed >= commands.length ? 'failed' : 'partial';
+    await runs.finish(runId, status, errors[0] ? `${errors[0].class}: ${errors[0].message}` : null);
   }
 
   private backfill(target: CommandTarget, deviceSerial: string, window: TimeWindow, reason: 'reconciliation' | 'count-mismatch' | 'gap-detected' | 'operator', requestedBy: string | null, now: Date) {

@@ -17,6 +17,10 @@ export class DirectoryFixture {
     await this.pg.query("INSERT INTO sync.sites (tenant_id, id, name, time_zone, change_seq) VALUES ($1, $2, $2, 'UTC', $3)", [tenantId, siteId, ++this.seq]);
   }
 
+  async site(tenantId: string, siteId: string): Promise<void> {
+    await this.pg.query("INSERT INTO sync.sites (tenant_id, id, name, time_zone, change_seq) VALUES ($1, $2, $2, 'UTC', $3)", [tenantId, siteId, ++this.seq]);
+  }
+
   async gateway(tenantId: string, siteId: string, gatewayId: string): Promise<void> {
     await this.pg.query('INSERT INTO sync.gateways (id, tenant_id, site_id, name, token_sha256) VALUES ($1, $2, $3, $1, $4)', [gatewayId, tenantId, siteId, randomTokenHash()]);
   }
