@@ -14,6 +14,7 @@ import { ReferenceSync } from './reference/reference-sync';
 import { LeaseBook } from './commands/lease-book';
 import { PullRuntime } from './pull/pull-runtime';
 import { OutboxRelay } from './relay/outbox-relay';
+import { OutboxRetention } from './relay/outbox-retention';
 import { Uplink } from './relay/uplink';
 import { DiskBudget } from './store/disk-budget';
 import { EdgeStore } from './store/edge-store';
@@ -30,6 +31,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   /** The one link to Kafka (circuit breaker); its state goes into health and heartbeats. */
   readonly uplink: Uplink;
   private readonly deviceEventRelay: DeviceEventRelay;
+  private readonly retention: OutboxRetention;
   /** Read-only cache of the cloud's sites, devices and employees; `refresh()` for a "reload roster" command. */
   readonly referenceSync: ReferenceSync;
   /** Commands for ADMS devices (backfill, verify count, users), delivered on their next getrequest. */
@@ -58,7 +60,9 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.uplink = new Uplink(this.producer, logger.child({ component: 'uplink' }));
     this.deviceEventRelay = new DeviceEventRelay(this.store.deviceEvents, this.uplink, metrics, logger.child({ component: 'device-event-relay' }), config.relay);
     this.deviceEvents = new SqliteDeviceEventRecorder(this.store.deviceEvents, config, () => this.deviceEventRelay.notify());
-    this.relay = new OutboxRelay(this.store, this.producer, metrics, logger.child({ component: 'outbox-relay' }), config.relay);
+    metrics.trackUplink(this.uplink);
+    this.relay = new OutboxRelay(this.store, this.uplink, metrics, logger.child({ component: 'outbox-relay' }), { ...config.relay, tenantId: config.tenantId });
+    this.retention = new OutboxRetention(this.store, metrics, logger.child({ component: 'outbox-retention' }), { publishedRetentionMs: config.publishedRetentionMs });
     this.diskBudget = new DiskBudget(config.databasePath, config.diskBudgetBytes);
     const pull = config.referencePull;
     this.referenceSync = new ReferenceSync(
@@ -116,6 +120,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.producer.connect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka not reachable yet; punches are buffered'));
     this.relay.start();
     this.deviceEventRelay.start();
+    this.retention.start();
     this.pull.start();
     this.referenceSync.start();
   }
@@ -125,6 +130,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     await this.pull.stop();
     await this.relay.stop();
     await this.deviceEventRelay.stop();
+    await this.retention.stop();
     await this.referenceSync.stop();
     this.uplink.shutdown();
     await this.producer.disconnect().catch(() => undefined);

@@ -1,120 +1,131 @@
-import { TOPICS, type PunchRawV1 } from '@attendance/contracts';
-import { ContractViolationError, type ContractProducer } from '@attendance/kafka';
+import { TOPICS, tenantScopedKey } from '@attendance/contracts';
 import type { Logger } from '@attendance/observability';
 import type { GatewayMetrics } from '../health/gateway-metrics';
 import type { EdgeStore } from '../store/edge-store';
+import type { PendingPunch } from '../store/punch-outbox.repository';
+import { RelayLoop, type RelayStepResult } from './relay-loop';
+import type { Uplink, UplinkState } from './uplink';
 
 export interface OutboxRelayOptions {
   batchSize: number;
   idlePollMs: number;
+  /** Key of every punch: `${tenantId}:${deviceSerial}` (DESIGN.md 3.3). */
+  tenantId: string;
   /** Back-off after a failed publish: exponential with full jitter, capped. */
   maxBackoffMs?: number;
 }
 
 /**
- * Moves punches from the SQLite outbox to `attendance.punch.raw.v1`, oldest first. A row is marked
- * published only after the broker acknowledged it (acks=all, idempotent producer). A crash between the ack
- * and the mark re-sends that batch after restart; the cloud dedupes by eventId, so that costs nothing.
- * While the uplink is down it backs off and keeps the rows; they are never deleted unsent.
+ * Moves punches from the SQLite outbox to `attendance.punch.raw.v1`. A row is marked published only after the
+ * broker acknowledged it (acks=all, idempotent producer, via the Uplink's circuit breaker). A crash between
+ * the ack and the mark re-sends that batch after restart; the cloud dedupes by eventId, so that costs nothing.
+ * While the uplink is down it backs off (jittered, exponential) and keeps the rows; they are never deleted unsent.
+ *
+ * Fairness without reordering: each batch is shared between the devices that have unsent punches, every
+ * device contributing its OLDEST rows in id order. A device whose punch just arrived is in the next batch even
+ * behind a week-long backlog of another device, while within one device (one Kafka key) rows still go out
+ * strictly in arrival order. Rows of one batch are sent in id order, so one key's rows are never reordered.
+ *
+ * Validation: rows written by this process were validated against the contract in the transaction that
+ * stored them, so they go out as stored bytes. Rows already there at start-up may come from an older
+ * gateway version and are checked against the current contract first; one it refuses is set aside (kept,
+ * visible, not retried) instead of blocking its device.
  */
 export class OutboxRelay {
-  private running = false;
-  private loopDone: Promise<void> = Promise.resolve();
-  private wake: (() => void) | null = null;
-  private consecutiveFailures = 0;
-  private lastError: string | null = null;
+  private readonly loop: RelayLoop;
+  /** Rows with an id up to this were stored before this process started. */
+  private readonly storedBeforeStart: number;
+  /** Rotates which devices come first when more devices have backlog than a batch has room for. */
+  private deviceCursor = '';
 
   constructor(
     private readonly store: EdgeStore,
-    private readonly producer: ContractProducer,
+    private readonly uplink: Uplink,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
     private readonly options: OutboxRelayOptions,
-  ) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+  ) {
+    this.storedBeforeStart = store.outbox.maxId();
+    this.loop = new RelayLoop(
+      () => this.step(),
+      (error, retryInMs) => {
+        this.metrics.relayFailures.inc();
+        this.logger.warn({ err: error, uplink: this.uplink.state().state, retryInMs }, 'uplink publish failed; punches stay buffered');
+      },
+      { idlePollMs: options.idlePollMs, maxBackoffMs: options.maxBackoffMs ?? 30_000 },
+    );
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loopDone;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Called after new punches are committed, so live punches go out without waiting for the next poll. */
   notify(): void {
-    this.wake?.();
+    this.loop.notify();
   }
 
-  uplinkState(): { state: 'up' | 'down'; consecutiveFailures: number; lastError: string | null } {
-    return { state: this.consecutiveFailures === 0 ? 'up' : 'down', consecutiveFailures: this.consecutiveFailures, lastError: this.lastError };
+  uplinkState(): UplinkState {
+    return this.uplink.state();
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      const rows = this.store.outbox.nextUnpublished(this.options.batchSize);
-      if (rows.length === 0) {
-        await this.sleep(this.options.idlePollMs);
-        continue;
-      }
-      try {
-        await this.publish(rows);
-        this.consecutiveFailures = 0;
-        this.lastError = null;
-      } catch (error) {
-        this.consecutiveFailures++;
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.metrics.relayFailures.inc();
-        const ceiling = Math.min(this.options.maxBackoffMs ?? 30000, 250 * 2 ** Math.min(this.consecutiveFailures, 10));
-        const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-        this.logger.warn({ err: error, backlog: this.store.outbox.backlog().count, retryInMs: delay }, 'uplink publish failed; punches stay buffered');
-        await this.sleep(delay);
-      }
+  private async step(): Promise<RelayStepResult> {
+    const rows = this.nextBatch();
+    if (rows.length === 0) return 'idle';
+    const sendable = this.setAsideRefused(rows);
+    if (sendable.length > 0) {
+      await this.uplink.publishSerialized(
+        TOPICS.punchRaw,
+        sendable.map((row) => ({ key: tenantScopedKey(this.options.tenantId, row.deviceSerial), json: row.payload, id: row.eventId })),
+      );
+      this.store.outbox.markPublished(sendable.map((row) => row.id), new Date().toISOString());
+      this.metrics.relayPublished.inc(sendable.length);
     }
+    return 'busy';
   }
 
-  private async publish(rows: { id: number; payload: string }[]): Promise<void> {
-    const values = rows.map((row) => JSON.parse(row.payload) as PunchRawV1);
-    try {
-      await this.producer.publish(TOPICS.punchRaw, values);
-    } catch (error) {
-      if (!(error instanceof ContractViolationError)) throw error;
-      await this.publishIndividually(rows, values);
-      return;
+  /** Each device with backlog contributes its oldest rows; the batch is sorted by id (arrival order). */
+  private nextBatch(): PendingPunch[] {
+    const { batchSize } = this.options;
+    let devices = this.store.outbox.devicesWithBacklog(this.deviceCursor, batchSize);
+    if (devices.length < batchSize && this.deviceCursor !== '') {
+      const wrapped = this.store.outbox.devicesWithBacklog('', batchSize - devices.length).filter((serial) => serial <= this.deviceCursor);
+      devices = [...devices, ...wrapped];
     }
-    this.store.outbox.markPublished(rows.map((r) => r.id), new Date().toISOString());
-    this.metrics.relayPublished.inc(rows.length);
+    if (devices.length === 0) return [];
+    this.deviceCursor = devices.length < batchSize ? '' : devices[devices.length - 1]!;
+    const share = Math.max(1, Math.floor(batchSize / devices.length));
+    const rows: PendingPunch[] = [];
+    for (const serial of devices) rows.push(...this.store.outbox.nextUnpublishedOfDevice(serial, share));
+    return rows.sort((a, b) => a.id - b.id);
   }
 
-  /** A stored payload the contract now refuses must not block the queue behind it: set it aside, visibly. */
-  private async publishIndividually(rows: { id: number }[], values: PunchRawV1[]): Promise<void> {
-    for (const [index, row] of rows.entries()) {
-      try {
-        await this.producer.publish(TOPICS.punchRaw, [values[index]!]);
-        this.store.outbox.markPublished([row.id], new Date().toISOString());
-        this.metrics.relayPublished.inc();
-      } catch (error) {
-        if (!(error instanceof ContractViolationError)) throw error;
-        this.store.outbox.markRejected(row.id, error.message);
-        this.logger.error({ outboxId: row.id, err: error }, 'stored punch refused by its contract; set aside for an operator');
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        done();
-      };
+  private setAsideRefused(rows: PendingPunch[]): PendingPunch[] {
+    if (rows[0]!.id > this.storedBeforeStart) return rows;
+    return rows.filter((row) => {
+      if (row.id > this.storedBeforeStart) return true;
+      const problem = refusal(row.payload);
+      if (problem === null) return true;
+      this.store.outbox.markRejected(row.id, problem);
+      this.logger.error({ outboxId: row.id, eventId: row.eventId, problem }, 'stored punch refused by its contract; set aside for an operator');
+      return false;
     });
   }
+}
+
+/** Why the current contract refuses a stored payload, or null when it accepts it. */
+function refusal(payload: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch (error) {
+    return `stored payload is not JSON: ${(error as Error).message}`;
+  }
+  const parsed = TOPICS.punchRaw.schema.safeParse(value);
+  if (parsed.success) return null;
+  return `${TOPICS.punchRaw.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
 }
