@@ -10,7 +10,10 @@ import type { DeviceEventRecorder } from './events/device-event-recorder';
 import { SqliteDeviceEventRecorder } from './events/sqlite-device-event-recorder';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './health/gateway-metrics';
+import { ReferenceCacheRepository } from './reference/reference-cache.repository';
 import { ReferenceSync } from './reference/reference-sync';
+import { AdmsDeviceCommands } from './commands/adms-device-commands';
+import { GatewayCommands } from './commands/gateway-commands';
 import { LeaseBook } from './commands/lease-book';
 import { PullRuntime } from './pull/pull-runtime';
 import { OutboxRelay } from './relay/outbox-relay';
@@ -40,6 +43,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   readonly leases: LeaseBook;
   /** ZK TCP and Hikvision devices: pollers, AcsEvent pulls, alertStream, httpHosts. */
   readonly pull: PullRuntime;
+  /** edge.gateway.command.v1 consumer, executor (at most once per commandId) and result outbox. */
+  readonly commands: GatewayCommands;
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
@@ -93,6 +98,20 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       logger: logger.child({ component: 'adms' }),
       pushRoute: this.pull.pushRoute,
     });
+    const referenceCache = new ReferenceCacheRepository(this.store.db);
+    this.commands = new GatewayCommands({
+      kafka,
+      dlqProducer: this.producer,
+      publisher: this.uplink,
+      config,
+      store: this.store,
+      leases: this.leases,
+      pull: this.pull,
+      adms: new AdmsDeviceCommands(this.store, this.admsCommands),
+      reference: { refresh: () => this.referenceSync.refresh(), configured: config.referencePull !== null },
+      roster: () => referenceCache.employees(),
+      logger: logger.child({ component: 'commands' }),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -122,11 +141,13 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.deviceEventRelay.start();
     this.retention.start();
     this.pull.start();
+    this.commands.start();
     this.referenceSync.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.deviceServer.close();
+    await this.commands.stop();
     await this.pull.stop();
     await this.relay.stop();
     await this.deviceEventRelay.stop();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DeviceSerialSchema, GatewayIdSchema, SiteIdSchema, TenantIdSchema, UuidSchema } from '../schemas/ids.schema';
-import { boundedText, CodeSchema, CountSchema } from '../schemas/scalars.schema';
+import { boundedText, CodeSchema, CountSchema, PositiveIntSchema } from '../schemas/scalars.schema';
 import { InstantSchema } from '../schemas/time.schema';
 import { defineTopic } from '../topic-contract';
 import { VERIFY_COUNT_MAX_WINDOWS } from './gateway-command.topic';
@@ -52,6 +52,9 @@ export const GatewayCommandResultV1Schema = z
         deviceReturnCode: z.string().min(1).max(32).nullable().describe('Device code, e.g. ZK devicecmd Return=-1002'),
       })
       .nullable(),
+    fencingToken: PositiveIntSchema.nullable()
+      .optional()
+      .describe('lease-grant / lease-revoke: the fencing token the gateway holds for the device after the command'),
   })
   .refine((r) => r.outcome === 'succeeded' || r.error !== null, {
     message: 'an outcome other than succeeded must carry an error',
