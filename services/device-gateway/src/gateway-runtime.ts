@@ -10,6 +10,7 @@ import type { DeviceEventRecorder } from './events/device-event-recorder';
 import { SqliteDeviceEventRecorder } from './events/sqlite-device-event-recorder';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './health/gateway-metrics';
+import { HeartbeatPublisher } from './heartbeat/heartbeat-publisher';
 import { ReferenceCacheRepository } from './reference/reference-cache.repository';
 import { ReferenceSync } from './reference/reference-sync';
 import { AdmsDeviceCommands } from './commands/adms-device-commands';
@@ -35,6 +36,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   readonly uplink: Uplink;
   private readonly deviceEventRelay: DeviceEventRelay;
   private readonly retention: OutboxRetention;
+  /** edge.gateway.heartbeat.v1 every heartbeatIntervalMs; `build()` gives the current one. */
+  readonly heartbeat: HeartbeatPublisher;
   /** Read-only cache of the cloud's sites, devices and employees; `refresh()` for a "reload roster" command. */
   readonly referenceSync: ReferenceSync;
   /** Commands for ADMS devices (backfill, verify count, users), delivered on their next getrequest. */
@@ -69,6 +72,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.relay = new OutboxRelay(this.store, this.uplink, metrics, logger.child({ component: 'outbox-relay' }), { ...config.relay, tenantId: config.tenantId });
     this.retention = new OutboxRetention(this.store, metrics, logger.child({ component: 'outbox-retention' }), { publishedRetentionMs: config.publishedRetentionMs });
     this.diskBudget = new DiskBudget(config.databasePath, config.diskBudgetBytes);
+    this.heartbeat = new HeartbeatPublisher(this.store, this.uplink, this.diskBudget, config, logger.child({ component: 'heartbeat' }));
     const pull = config.referencePull;
     this.referenceSync = new ReferenceSync(
       this.store,
@@ -140,6 +144,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.relay.start();
     this.deviceEventRelay.start();
     this.retention.start();
+    this.heartbeat.start();
     this.pull.start();
     this.commands.start();
     this.referenceSync.start();
@@ -152,6 +157,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     await this.relay.stop();
     await this.deviceEventRelay.stop();
     await this.retention.stop();
+    await this.heartbeat.stop();
     await this.referenceSync.stop();
     this.uplink.shutdown();
     await this.producer.disconnect().catch(() => undefined);
