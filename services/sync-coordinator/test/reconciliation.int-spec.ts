@@ -322,4 +322,12 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
     expect(unknown.status).toBe(404);
     expect((await api(`/api/v1/admin/devices/${serial}/repull`, { method: 'POST', body: '{}' }, 'ops.wrong')).status).toBe(401);
   });
+
+  it('documents its endpoints in the service\'s OpenAPI document', async () => {
+    const document = (await (await fetch(`${url}/api/docs-json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/admin/devices/{serial}/repull', '/api/v1/admin/reconciliation-runs/{runId}', '/api/v1/admin/sites/{siteId}/completeness', '/api/v1/admin/leases']),
+    );
+    expect(document.components.schemas.RepullRequest).toMatchObject({ type: 'object', required: ['from', 'to'] });
+  });
 });

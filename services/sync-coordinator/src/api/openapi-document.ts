@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ReferencePullResponseSchema } from '@attendance/contracts';
 import type { SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { DevicePutSchema, EmployeeCreateSchema, EmployeePatchSchema, GatewayCreateSchema, SitePutSchema } from '../directory/directory.schemas';
+import { edgeSyncOpenApiPaths, edgeSyncOpenApiSchemas } from '../reconciliation/openapi-edge-sync';
 import { mobileOpenApiPaths, mobileOpenApiSchemas } from './openapi-mobile';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
@@ -70,6 +71,7 @@ export function buildSyncCoordinatorOpenApi(config: SyncCoordinatorConfig): Reco
         EmployeePatch: schema(EmployeePatchSchema),
         ReferencePullResponse: schema(ReferencePullResponseSchema),
         ...mobileOpenApiSchemas(),
+        ...edgeSyncOpenApiSchemas(config),
       },
     },
     security: [{ adminKey: [] }],
@@ -134,6 +136,7 @@ export function buildSyncCoordinatorOpenApi(config: SyncCoordinatorConfig): Reco
         },
       },
       ...mobileOpenApiPaths(config),
+      ...edgeSyncOpenApiPaths(config),
     },
   };
 }
