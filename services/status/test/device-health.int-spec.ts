@@ -115,4 +115,22 @@ describe('status device health', () => {
     expect(recovery.state).toBe('healthy');
     expect(recovery.record.clockSkewSeconds).toBe(1);
   });
+
+  it('moves a device that changed site in the indexes and counts without announcing a transition', async () => {
+    const gatewayId = `gw-${uniqueSuffix()}`;
+    const beat = (siteId: string) => {
+      const now = new Date();
+      return aHeartbeat({ tenantId: tenant, siteId, gatewayId, at: now, devices: [aHeartbeatDevice('MOVER', now)] });
+    };
+    const serialsAt = async (site: string) =>
+      ((await (await getJson(`${replicas[0]!.url}/api/v1/devices?site=${site}`, key.header)).json()) as { items: { deviceSerial: string }[] }).items.map((d) => d.deviceSerial);
+    await producer.publish(topics.heartbeat, [beat('site-c')]);
+    await waitFor(async () => (await serialsAt('site-c')).includes('MOVER'), { description: 'MOVER at site-c', timeoutMs: 30_000 });
+    await producer.publish(topics.heartbeat, [beat('site-d')]);
+    await waitFor(async () => (await serialsAt('site-d')).includes('MOVER'), { description: 'MOVER at site-d', timeoutMs: 30_000 });
+    expect(await serialsAt('site-c')).toEqual([]);
+    const summary = (await (await getJson(`${replicas[0]!.url}/api/v1/fleet/summary`, key.header)).json()) as { devices: { sites: { siteId: string; total: number }[] } };
+    expect(summary.devices.sites.filter((s) => s.siteId === 'site-c' || s.siteId === 'site-d')).toEqual([expect.objectContaining({ siteId: 'site-d', total: 1 })]);
+    expect((await outboxEntriesOf('MOVER')).map((e) => e.state)).toEqual(['healthy']);
+  });
 });

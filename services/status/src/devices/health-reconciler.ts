@@ -58,7 +58,8 @@ export class HealthReconciler {
     const verdict = evaluateHealth(record, this.thresholds, nowMs);
     const codes = reasonCodes(verdict);
     if (verdict.state === record.state) {
-      if (codes === record.reasonCodes.join(',')) return null;
+      const moved = record.indexedSite !== null && record.indexedSite !== record.siteId;
+      if (codes === record.reasonCodes.join(',') && !moved) return null;
       return { record, state: verdict.state, reasonCodes: codes, changedAtMs: nowMs, eventJson: null, compactLine: '' };
     }
     const event = buildHealthEvent(record, verdict, nowMs);

@@ -17,45 +17,61 @@
  */
 export const APPLY_DEVICE_UPDATE = `
 local key = KEYS[1]
-local oldLc = tonumber(redis.call('HGET', key, 'lc') or '0')
-local i = 2
 local n = #ARGV
+-- NOTE: the script is the hot path (every device of every batch), so it reads all the current values it
+-- compares against in one HMGET and writes all changes in one HSET, rather than one call per operation.
+local names = { 'lc', 'gw', 'ra', 'rev' }
+local i = 2
+while i <= n do
+  local op = ARGV[i]
+  if op == 'S' then i = i + 3
+  elseif op == 'M' or op == 'I' then names[#names + 1] = ARGV[i + 1]; i = i + 3
+  elseif op == 'N' then names[#names + 1] = ARGV[i + 1]; i = i + 4 + 2 * tonumber(ARGV[i + 3])
+  elseif op == 'G' then i = i + 4
+  else return redis.error_reply('unknown op ' .. tostring(op)) end
+end
+local values = redis.call('HMGET', key, unpack(names))
+local cur = {}
+for j = 1, #names do cur[names[j]] = values[j] end
+local function num(f, default) return tonumber(cur[f] or '') or default end
+local oldLc = num('lc', 0)
+local out = {}
+local function put(f, v) out[f] = v; cur[f] = v end
+i = 2
 while i <= n do
   local op = ARGV[i]
   if op == 'S' then
-    redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2]); i = i + 3
+    put(ARGV[i + 1], ARGV[i + 2]); i = i + 3
   elseif op == 'M' then
-    local cur = tonumber(redis.call('HGET', key, ARGV[i + 1]) or '-1')
-    if tonumber(ARGV[i + 2]) > cur then redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2]) end
+    if tonumber(ARGV[i + 2]) > num(ARGV[i + 1], -1) then put(ARGV[i + 1], ARGV[i + 2]) end
     i = i + 3
   elseif op == 'I' then
-    redis.call('HINCRBY', key, ARGV[i + 1], ARGV[i + 2]); i = i + 3
+    -- in order with the other operations: a streak reset followed by a failure ends at 1
+    put(ARGV[i + 1], string.format('%d', num(ARGV[i + 1], 0) + tonumber(ARGV[i + 2]))); i = i + 3
   elseif op == 'N' then
     local count = tonumber(ARGV[i + 3])
-    local cur = tonumber(redis.call('HGET', key, ARGV[i + 1]) or '-1')
-    if tonumber(ARGV[i + 2]) >= cur then
-      redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
-      for j = 0, count - 1 do redis.call('HSET', key, ARGV[i + 4 + 2 * j], ARGV[i + 5 + 2 * j]) end
+    if tonumber(ARGV[i + 2]) >= num(ARGV[i + 1], -1) then
+      put(ARGV[i + 1], ARGV[i + 2])
+      for j = 0, count - 1 do put(ARGV[i + 4 + 2 * j], ARGV[i + 5 + 2 * j]) end
     end
     i = i + 4 + 2 * count
-  elseif op == 'G' then
-    local owner = redis.call('HGET', key, 'gw')
-    local cur = tonumber(redis.call('HGET', key, 'ra') or '-1')
+  else -- 'G'
     local t = tonumber(ARGV[i + 3])
-    if t >= cur then
-      if ARGV[i + 2] == '1' then
-        redis.call('HSET', key, 'gw', ARGV[i + 1], 'r', '1', 'ra', ARGV[i + 3])
-      elseif (not owner) or owner == ARGV[i + 1] then
-        redis.call('HSET', key, 'gw', ARGV[i + 1], 'r', '0', 'ra', ARGV[i + 3])
+    if t >= num('ra', -1) then
+      local owner = cur['gw']
+      if ARGV[i + 2] == '1' or (not owner) or owner == ARGV[i + 1] then
+        put('gw', ARGV[i + 1]); put('r', ARGV[i + 2]); put('ra', ARGV[i + 3])
       end
     end
     i = i + 4
-  else
-    return redis.error_reply('unknown op ' .. tostring(op))
   end
 end
-redis.call('HINCRBY', key, 'rev', 1)
-local lc = tonumber(redis.call('HGET', key, 'lc') or '0')
+local flat = {}
+for f, v in pairs(out) do flat[#flat + 1] = f; flat[#flat + 1] = v end
+flat[#flat + 1] = 'rev'
+flat[#flat + 1] = string.format('%d', num('rev', 0) + 1)
+redis.call('HSET', key, unpack(flat))
+local lc = num('lc', 0)
 if lc > oldLc then redis.call('ZADD', KEYS[2], lc, ARGV[1]) end
 return redis.call('HGETALL', key)
 `;
@@ -70,17 +86,27 @@ return redis.call('HGETALL', key)
  *       7 ix all, 8 ix new site, 9 ix new state, 10 ix new site+state, 11 ix old site, 12 ix old state,
  *       13 ix old site+state
  * ARGV: 1 rev, 2 expected state ('' = none yet), 3 new state, 4 reason codes, 5 changedAt ms, 6 serial,
- *       7 new site, 8 old site, 9 compact transition line, 10 transitions kept, 11 event JSON ('' = reasons
- *       changed only, no event), 12 outbox max length, 13 tenant, 14 watch member
+ *       7 new site, 8 old site, 9 compact transition line, 10 transitions kept, 11 event JSON ('' = same state:
+ *       only the reasons or the site changed, no event), 12 outbox max length, 13 tenant, 14 watch member
  */
 export const CLAIM_TRANSITION = `
 local cur = redis.call('HMGET', KEYS[1], 'rev', 'h')
 if (cur[1] or '') ~= ARGV[1] or (cur[2] or '') ~= ARGV[2] then return 0 end
+local serial = ARGV[6]
 if ARGV[11] == '' then
   redis.call('HSET', KEYS[1], 'hr', ARGV[4])
+  if ARGV[2] ~= '' and ARGV[7] ~= ARGV[8] then
+    -- same state, but the device moved to another site: move its site indexes and counts
+    redis.call('ZREM', KEYS[11], serial)
+    redis.call('ZREM', KEYS[13], serial)
+    redis.call('ZADD', KEYS[8], 0, serial)
+    redis.call('ZADD', KEYS[10], 0, serial)
+    redis.call('HINCRBY', KEYS[3], ARGV[8] .. '|' .. ARGV[2], -1)
+    redis.call('HINCRBY', KEYS[3], ARGV[7] .. '|' .. ARGV[3], 1)
+    redis.call('HSET', KEYS[1], 'is', ARGV[7])
+  end
   return 1
 end
-local serial = ARGV[6]
 if ARGV[2] ~= '' then
   redis.call('ZREM', KEYS[11], serial)
   redis.call('ZREM', KEYS[12], serial)
