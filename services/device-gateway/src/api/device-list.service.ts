@@ -84,13 +84,14 @@ export class DeviceListService {
   }
 
   backlog(now = new Date()): { unsent: number; oldestCreatedAt: string | null; oldestAgeSeconds: number | null; rejected: number; devices: { serial: string; unsent: number; oldestCreatedAt: string | null; oldestAgeSeconds: number | null }[] } {
-    const total = this.store.outbox.backlog();
+    const devices = this.views.backlogByDevice();
+    const oldest = devices.reduce<string | null>((min, d) => (d.oldestCreatedAt !== null && (min === null || d.oldestCreatedAt < min) ? d.oldestCreatedAt : min), null);
     return {
-      unsent: total.count,
-      oldestCreatedAt: total.oldestCreatedAt,
-      oldestAgeSeconds: ageSeconds(total.oldestCreatedAt, now),
+      unsent: devices.reduce((sum, d) => sum + d.unsent, 0),
+      oldestCreatedAt: oldest,
+      oldestAgeSeconds: ageSeconds(oldest, now),
       rejected: this.views.rejectedCount(),
-      devices: this.views.backlogByDevice().map((b) => ({ ...b, oldestAgeSeconds: ageSeconds(b.oldestCreatedAt, now) })),
+      devices: devices.map((b) => ({ ...b, oldestAgeSeconds: ageSeconds(b.oldestCreatedAt, now) })),
     };
   }
 }

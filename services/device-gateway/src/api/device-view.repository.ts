@@ -51,16 +51,22 @@ export class DeviceViewRepository {
   private readonly referenceNamesStmt: Statement<[], { serial: string; name: string }>;
 
   constructor(db: EdgeDatabase) {
+    // NOTE: counted on the partial index punch_outbox_device_unpublished alone; the oldest row of a device is its
+    // lowest unsent id (rows are appended in created_at order), so only one row per device is read from the table.
     this.backlogStmt = db.prepare(
-      `SELECT device_serial AS serial, COUNT(*) AS unsent, MIN(created_at) AS oldest FROM punch_outbox
-       WHERE published_at IS NULL AND rejected_reason IS NULL GROUP BY device_serial ORDER BY device_serial`,
+      `SELECT b.serial, b.unsent, p.created_at AS oldest FROM (
+         SELECT device_serial AS serial, COUNT(*) AS unsent, MIN(id) AS first_id FROM punch_outbox
+         WHERE published_at IS NULL AND rejected_reason IS NULL GROUP BY device_serial) b
+       JOIN punch_outbox p ON p.id = b.first_id ORDER BY b.serial`,
     );
     this.lastPunchStmt = db.prepare(
       `SELECT p.device_serial AS serial, p.created_at AS received_at,
               json_extract(p.payload, '$.deviceUserId') AS user_id, json_extract(p.payload, '$.localTime') AS local_time,
               json_extract(p.payload, '$.punchedAt') AS punched_at, json_extract(p.payload, '$.direction') AS direction,
               (SELECT MIN(e.name) FROM reference_employee e WHERE e.code = json_extract(p.payload, '$.deviceUserId')) AS employee_name
-       FROM punch_outbox p JOIN (SELECT device_serial, MAX(id) AS id FROM punch_outbox GROUP BY device_serial) last ON p.id = last.id`,
+       FROM (SELECT (SELECT MAX(o.id) FROM punch_outbox o WHERE o.device_serial = d.serial) AS id
+             FROM (SELECT serial FROM device UNION SELECT serial FROM device_state) d) last
+       JOIN punch_outbox p ON p.id = last.id`,
     );
     this.pendingStmt = db.prepare(
       "SELECT device_serial AS serial, COUNT(*) AS n FROM raw_request WHERE outcome = 'pending-device' GROUP BY device_serial",
@@ -91,7 +97,7 @@ export class DeviceViewRepository {
     return this.rejectedStmt.get()!.n;
   }
 
-  /** The last punch each device delivered (by arrival), with the employee's name when the cache knows it. */
+  /** The last punch each known device delivered (by arrival; one index seek per device), with the employee's name when the cache knows it. */
   lastPunchByDevice(): Map<string, LastPunch> {
     return new Map(
       this.lastPunchStmt.all().map((r) => [

@@ -298,4 +298,8 @@ export const EDGE_MIGRATIONS: readonly string[] = [
     error         TEXT
   );
   `,
+  `
+  -- Local API: the backlog panel counts rows set aside by the contract; rare, so a partial index keeps it cheap.
+  CREATE INDEX punch_outbox_rejected ON punch_outbox(id) WHERE rejected_reason IS NOT NULL;
+  `,
 ];
