@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import type { DeviceHealthV1 } from '@attendance/contracts';
@@ -132,5 +133,36 @@ describe('status device health', () => {
     const summary = (await (await getJson(`${replicas[0]!.url}/api/v1/fleet/summary`, key.header)).json()) as { devices: { sites: { siteId: string; total: number }[] } };
     expect(summary.devices.sites.filter((s) => s.siteId === 'site-c' || s.siteId === 'site-d')).toEqual([expect.objectContaining({ siteId: 'site-d', total: 1 })]);
     expect((await outboxEntriesOf('MOVER')).map((e) => e.state)).toEqual(['healthy']);
+  });
+
+  it('degrades on repeated command failures and on a device-side "logs deleted", and recovers on success', async () => {
+    const gatewayId = `gw-${uniqueSuffix()}`;
+    const now = new Date();
+    await producer.publish(topics.heartbeat, [aHeartbeat({ tenantId: tenant, siteId: 'site-e', gatewayId, at: now, devices: [aHeartbeatDevice('ERR-1', now), aHeartbeatDevice('AUDIT-1', now)] })]);
+    await waitFor(async () => (await device('ERR-1'))?.state === 'healthy' && (await device('AUDIT-1'))?.state === 'healthy', { description: 'both healthy', timeoutMs: 30_000 });
+    const result = (outcome: 'failed' | 'succeeded', i: number) => ({
+      commandId: randomUUID(), type: 'backfill', tenantId: tenant, siteId: 'site-e', gatewayId, deviceSerial: 'ERR-1', outcome,
+      startedAt: new Date(Date.now() - 1000).toISOString(), completedAt: new Date(Date.now() + i).toISOString(),
+      counts: outcome === 'succeeded' ? { found: 10, new: 2, quarantined: 0 } : null, deviceCounts: null,
+      error: outcome === 'failed' ? { class: 'device-timeout', message: 'no answer', deviceReturnCode: null } : null,
+    });
+    // Two failures: still healthy (threshold 3); a third: degraded.
+    await producer.publish(topics.commandResult, [result('failed', 1), result('failed', 2)]);
+    await producer.publish(topics.deviceEvent, [{
+      eventId: randomUUID(), tenantId: tenant, siteId: 'site-e', gatewayId, deviceSerial: 'AUDIT-1', occurredAt: new Date().toISOString(),
+      type: 'audit', operation: 'logs-deleted', operationCode: '23', operator: '1', deviceLocalTime: null, raw: 'OPLOG 23',
+    }]);
+    await waitFor(async () => (await device('AUDIT-1'))?.state === 'degraded', { description: 'AUDIT-1 degraded', timeoutMs: 30_000 });
+    expect((await device('AUDIT-1'))!.reasons.map((r) => r.code)).toEqual(['audit-logs-deleted']);
+    const afterTwo = await waitFor(async () => {
+      const d = (await device('ERR-1')) as unknown as { state: string; failedCommandsInRow: number } | null;
+      return d?.failedCommandsInRow === 2 ? d : null;
+    }, { description: 'two failures counted', timeoutMs: 30_000 });
+    expect(afterTwo.state).toBe('healthy');
+    await producer.publish(topics.commandResult, [result('failed', 3)]);
+    await waitFor(async () => (await device('ERR-1'))?.state === 'degraded', { description: 'ERR-1 degraded', timeoutMs: 30_000 });
+    expect((await device('ERR-1'))!.reasons[0]!.message).toBe('3 failed commands in a row, last error device-timeout');
+    await producer.publish(topics.commandResult, [result('succeeded', 4)]);
+    await waitFor(async () => (await device('ERR-1'))?.state === 'healthy', { description: 'ERR-1 recovered', timeoutMs: 30_000 });
   });
 });
