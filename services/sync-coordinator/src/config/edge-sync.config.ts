@@ -17,6 +17,8 @@ export const edgeSyncEnvShape = {
   SYNC_SCHEDULER_TICK_SECONDS: seconds(1, 3600, 30),
   /** Deadline of a command: a gateway that has not started it by then answers `expired`. */
   SYNC_COMMAND_TIMEOUT_SECONDS: seconds(10, 86400, 900),
+  /** A command still without a result this long after its deadline is given up and its run closed. */
+  SYNC_COMMAND_RESULT_GRACE_SECONDS: seconds(0, 3600, 60),
   /** Longest operator re-pull; it is split into windows the command contract accepts. */
   SYNC_REPULL_MAX_DAYS: seconds(1, 366, 93),
   /** Pull lease lifetime; renewed when less than half is left and the holder's heartbeat says it is healthy. */

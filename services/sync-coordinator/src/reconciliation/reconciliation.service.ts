@@ -21,8 +21,6 @@ import { RunsRepository, type CommandRow, type NewCommand, type RunError, type R
 
 /** Error class a gateway reports for a protocol without a device count (e.g. Hikvision has no VERIFY SUM). */
 export const UNSUPPORTED_COMMAND = 'unsupported-command';
-/** A command with no result this long after its deadline is given up (the gateway reports late or never). */
-export const RESULT_GRACE_SECONDS = 60;
 
 export type RepullOutcome = { runId: string } | { problem: 'unknown-device' | 'no-gateway' };
 
@@ -123,9 +121,9 @@ export class ReconciliationService {
     });
   }
 
-  /** Gives up on commands that got no result by their deadline (plus a grace period). */
+  /** Gives up on commands that got no result by their deadline plus SYNC_COMMAND_RESULT_GRACE_SECONDS. */
   async expireOverdue(): Promise<number> {
-    const overdue = await new RunsRepository(this.db).overdueCommands(RESULT_GRACE_SECONDS);
+    const overdue = await new RunsRepository(this.db).overdueCommands(this.config.SYNC_COMMAND_RESULT_GRACE_SECONDS);
     for (const command of overdue) {
       await this.db.transaction(async (tx) => {
         const runs = new RunsRepository(tx);
