@@ -1,0 +1,262 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { KAFKA_HEADERS, punchEventId, resolveLocalTime, tenantScopedKey, TOPICS, type PunchRawV1 } from '@attendance/contracts';
+import { ensureTopics } from '@attendance/kafka';
+import { EdgeStore } from '../../services/device-gateway/src/store/edge-store';
+import { startKafkaBroker } from '../infra/kafka-broker';
+import { findFreePort } from '../infra/ports';
+import { repoRoot } from '../infra/repo-root';
+import { percentile, progress, readMetric, startServiceProcess, stopProcess } from './bench-support';
+
+/**
+ * `npm run bench:gateway`: the edge gateway, as a real process on a real SQLite file, on this machine.
+ *  1. acks: 200 simulated ADMS devices push ATTLOG batches as fast as they are answered (closed loop) for
+ *     --ack-seconds; every `OK: n` means the punches are committed (WAL, synchronous=FULL). Durable punches/s
+ *     and p50/p99 request → OK latency, measured by the devices. The relay publishes to Kafka meanwhile.
+ *  2. drain: --punches punches of 200 devices are written into a fresh outbox (an outage's backlog); the
+ *     gateway is started on it and drains it to Kafka. Rows stored before start-up are re-checked against the
+ *     contract, as after any restart. Drain rate, and the gateway's peak RSS while holding and draining them.
+ *  3. baseline: a bare kafkajs producer (idempotent, acks=all, same keys, values, batch size, one send at a
+ *     time like the relay) sends the same messages, read from the same file; drain rate / baseline = ratio.
+ * Starts its own throw-away Kafka broker (1M punches must not land on a shared attendance.punch.raw.v1), unless
+ * --brokers is given.
+ */
+const { values: args } = parseArgs({
+  options: {
+    punches: { type: 'string', default: '1000000' },
+    devices: { type: 'string', default: '200' },
+    'ack-seconds': { type: 'string', default: '20' },
+    'lines-per-upload': { type: 'string', default: '10' },
+    'relay-batch': { type: 'string', default: '500' },
+    brokers: { type: 'string' },
+  },
+});
+const PUNCHES = Number(args.punches);
+const DEVICES = Number(args.devices);
+const ACK_SECONDS = Number(args['ack-seconds']);
+const LINES = Number(args['lines-per-upload']);
+const RELAY_BATCH = Number(args['relay-batch']);
+const TENANT = 'bench-tenant';
+const root = repoRoot();
+// As deployed (deploy/docker/device-gateway/Dockerfile): plain `node`, no heap flags, so RSS is what a site sees.
+process.env.BENCH_NODE_FLAGS ??= '';
+const serials = Array.from({ length: DEVICES }, (_, i) => `BENCH${String(i).padStart(4, '0')}`);
+
+function localTimeOf(second: number): string {
+  const day = Math.floor(second / 86400);
+  const date = new Date(Date.UTC(2025, 0, 1 + day)).toISOString().slice(0, 10);
+  const s = second % 86400;
+  return `${date} ${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+async function gatewayEnv(dataDir: string, brokers: string[]) {
+  const devicePort = await findFreePort();
+  const apiPort = await findFreePort();
+  writeFileSync(join(dataDir, 'devices.yaml'), `devices:\n${serials.map((s) => `  - serial: ${s}`).join('\n')}\n`);
+  const env = {
+    KAFKA_BROKERS: brokers.join(','),
+    GATEWAY_ID: 'gw-bench',
+    TENANT_ID: TENANT,
+    SITE_ID: 'site-1',
+    SITE_TIME_ZONE: 'Asia/Kolkata',
+    GATEWAY_DATA_DIR: dataDir,
+    GATEWAY_CONFIG: join(dataDir, 'devices.yaml'),
+    DEVICE_HTTP_PORT: String(devicePort),
+    API_PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    RELAY_BATCH_SIZE: String(RELAY_BATCH),
+    RELAY_IDLE_POLL_MS: '200',
+  };
+  return { env, deviceUrl: `http://127.0.0.1:${devicePort}`, apiUrl: `http://127.0.0.1:${apiPort}` };
+}
+
+function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+    return line ? Number(line.split(/\s+/)[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function ackPhase(brokers: string[]) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-bench-ack-'));
+  const { env, deviceUrl, apiUrl } = await gatewayEnv(dataDir, brokers);
+  const gateway = await startServiceProcess(root, 'device-gateway', env, `${apiUrl}/health/ready`);
+  const latencies: number[] = [];
+  let acked = 0;
+  let failures = 0;
+  const deadline = performance.now() + ACK_SECONDS * 1000;
+  const device = async (serial: string, index: number) => {
+    let second = index * 10_000_000;
+    while (performance.now() < deadline) {
+      const lines = Array.from({ length: LINES }, () => `${100 + index}\t${localTimeOf(second++)}\t0\t1\t0\t0\t0`);
+      const started = performance.now();
+      try {
+        const reply = await fetch(`${deviceUrl}/iclock/cdata?SN=${serial}&table=ATTLOG&Stamp=${second}`, { method: 'POST', body: lines.join('\n') + '\n' });
+        const text = await reply.text();
+        if (text === `OK: ${LINES}`) {
+          latencies.push(performance.now() - started);
+          acked += LINES;
+        } else failures++;
+      } catch {
+        failures++;
+      }
+    }
+  };
+  progress(`acks: ${DEVICES} devices × ${LINES} punches per upload for ${ACK_SECONDS} s`);
+  const started = performance.now();
+  await Promise.all(serials.map(device));
+  const seconds = (performance.now() - started) / 1000;
+  const published = await readMetric(`${apiUrl}/metrics`, 'gateway_relay_published_total');
+  await stopProcess(gateway);
+  rmSync(dataDir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  return { acked, seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), published };
+}
+
+/** Writes an outage's backlog straight into a fresh gateway database: valid punches, round-robin over devices. */
+function fillOutbox(databasePath: string): void {
+  const store = EdgeStore.open(databasePath);
+  const rawRequestId = store.rawRequests.insert({ deviceSerial: serials[0]!, protocol: 'zk-push2', tableName: 'ATTLOG', query: 'bench', body: Buffer.from('bench'), receivedAt: new Date().toISOString(), outcome: 'parsed' });
+  const receivedAt = new Date().toISOString();
+  const CHUNK = 20_000;
+  for (let offset = 0; offset < PUNCHES; offset += CHUNK) {
+    store.transaction(() => {
+      for (let n = offset; n < Math.min(PUNCHES, offset + CHUNK); n++) {
+        const index = n % DEVICES;
+        const serial = serials[index]!;
+        const localTime = localTimeOf(Math.floor(n / DEVICES)).replace(' ', 'T');
+        const resolved = resolveLocalTime(localTime, 'Asia/Kolkata');
+        const deviceUserId = String(100 + index);
+        const punch: PunchRawV1 = {
+          eventId: punchEventId({ tenantId: TENANT, deviceSerial: serial, deviceUserId, localTime: resolved.localTime }),
+          tenantId: TENANT,
+          siteId: 'site-1',
+          gatewayId: 'gw-bench',
+          deviceSerial: serial,
+          protocol: 'zk-push2',
+          deviceUserId,
+          localTime: resolved.localTime,
+          timeZone: 'Asia/Kolkata',
+          punchedAt: resolved.punchedAt,
+          direction: 'in',
+          directionRaw: '0',
+          verifyMode: 'fingerprint',
+          verifyModeRaw: '1',
+          workCode: null,
+          source: 'push',
+          receivedAt,
+          deviceCursor: null,
+          flags: { clockSuspect: false, dstAmbiguous: false, dstGap: false },
+          raw: `${deviceUserId}\t${resolved.localTime.replace('T', ' ')}\t0\t1\t0\t0\t0`,
+        };
+        store.outbox.insert({ eventId: punch.eventId, deviceSerial: serial, rawRequestId, payload: JSON.stringify(punch), createdAt: receivedAt });
+      }
+    });
+    if (offset % 200_000 === 0) progress(`  buffered ${offset.toLocaleString('en')} punches`);
+  }
+  store.close();
+}
+
+async function drainPhase(brokers: string[], dataDir: string) {
+  const { env, apiUrl } = await gatewayEnv(dataDir, brokers);
+  const gateway = await startServiceProcess(root, 'device-gateway', env, `${apiUrl}/health/ready`);
+  const pid = gateway.pid!;
+  const heldKb = memoryKb(pid, 'VmRSS');
+  const started = performance.now();
+  let peakRssKb = heldKb;
+  // NOTE: watched from our own read-only connection (WAL readers do not block the gateway), on the partial
+  // index of unsent rows: a /metrics scrape would COUNT a million rows on the gateway's thread every time.
+  const watcher = new Database(join(dataDir, 'gateway.sqlite'), { readonly: true });
+  const anyUnsent = watcher.prepare('SELECT 1 FROM punch_outbox WHERE published_at IS NULL AND rejected_reason IS NULL LIMIT 1');
+  for (;;) {
+    peakRssKb = Math.max(peakRssKb, memoryKb(pid, 'VmRSS'));
+    if (anyUnsent.get() === undefined) break;
+    if (gateway.exitCode !== null) throw new Error(`gateway exited with ${gateway.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  watcher.close();
+  const seconds = (performance.now() - started) / 1000;
+  const hwmKb = memoryKb(pid, 'VmHWM');
+  const backlog = await readMetric(`${apiUrl}/metrics`, 'gateway_outbox_backlog');
+  await stopProcess(gateway);
+  return { seconds, rate: PUNCHES / seconds, heldRssMb: heldKb / 1024, peakRssMb: Math.max(peakRssKb, hwmKb) / 1024, backlogAfter: backlog };
+}
+
+/** The same messages (from the same file, in id order) through a bare kafkajs producer, one batch at a time. */
+async function baselinePhase(brokers: string[], databasePath: string) {
+  const kafka = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const store = EdgeStore.open(databasePath);
+  const rows = store.db.prepare('SELECT event_id, device_serial, payload FROM punch_outbox ORDER BY id').iterate() as IterableIterator<{ event_id: string; device_serial: string; payload: string }>;
+  const started = performance.now();
+  let batch: { key: string; value: string; headers: Record<string, string> }[] = [];
+  let sent = 0;
+  const flush = async () => {
+    await producer.send({ topic: TOPICS.punchRaw.name, acks: -1, messages: batch });
+    sent += batch.length;
+    batch = [];
+  };
+  for (const row of rows) {
+    batch.push({ key: tenantScopedKey(TENANT, row.device_serial), value: row.payload, headers: { [KAFKA_HEADERS.ceId]: row.event_id } });
+    if (batch.length >= RELAY_BATCH) await flush();
+  }
+  if (batch.length > 0) await flush();
+  const seconds = (performance.now() - started) / 1000;
+  store.close();
+  await producer.disconnect();
+  return { seconds, rate: sent / seconds };
+}
+
+async function main(): Promise<void> {
+  progress(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (shared: figures are under contention)`);
+  execFileSync(process.execPath, [join(root, 'tools/build/build-services.mjs'), 'device-gateway'], { stdio: 'inherit' });
+  const broker = args.brokers
+    ? null
+    : await startKafkaBroker({ instanceDir: join(root, '.local/kafka/bench-gateway'), fresh: true, port: await findFreePort(), controllerPort: await findFreePort() });
+  const brokers = args.brokers ? args.brokers.split(',') : broker!.brokers;
+  if (broker) progress(`fresh Kafka at ${brokers.join(',')} in ${(broker.startupMs / 1000).toFixed(1)} s`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-bench-drain-'));
+  try {
+    await ensureTopics(new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING }), [TOPICS.punchRaw.name, TOPICS.gatewayHeartbeat.name, TOPICS.deviceEvent.name], { numPartitions: 3 });
+
+    const ack = await ackPhase(brokers);
+    progress(`acks done: ${ack.acked} punches in ${ack.seconds.toFixed(1)} s`);
+
+    progress(`drain: buffering ${PUNCHES.toLocaleString('en')} punches of ${DEVICES} devices in SQLite`);
+    const databasePath = join(dataDir, 'gateway.sqlite');
+    fillOutbox(databasePath);
+    const fileMb = (statSync(databasePath).size + (statSync(`${databasePath}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1048576;
+    const drain = await drainPhase(brokers, dataDir);
+    progress(`drain done in ${drain.seconds.toFixed(1)} s`);
+    const baseline = await baselinePhase(brokers, databasePath);
+
+    const ackRate = ack.acked / ack.seconds;
+    const lines = [
+      '',
+      `device-gateway bench (${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; the machine is shared, figures are under contention)`,
+      `acks      ${DEVICES} ADMS devices, ${LINES} punches/upload: ${Math.round(ackRate).toLocaleString('en')} durable punches/s (${Math.round(ack.uploads / ack.seconds)} uploads/s), ack latency p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms, ${ack.failures} failed uploads   [target >= 5,000/s, p99 < 50 ms]`,
+      `drain     ${PUNCHES.toLocaleString('en')} buffered punches (${fileMb.toFixed(0)} MB SQLite) → Kafka in ${drain.seconds.toFixed(1)} s: ${Math.round(drain.rate).toLocaleString('en')} punches/s (relay batch ${RELAY_BATCH})   [target >= 20,000/s]`,
+      `baseline  bare kafkajs producer, same messages: ${Math.round(baseline.rate).toLocaleString('en')} msgs/s → relay/baseline ratio ${(drain.rate / baseline.rate).toFixed(2)}`,
+      `memory    gateway RSS holding the backlog ${drain.heldRssMb.toFixed(0)} MB, peak while draining ${drain.peakRssMb.toFixed(0)} MB   [target < 200 MB]; backlog after drain ${drain.backlogAfter}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await broker?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
