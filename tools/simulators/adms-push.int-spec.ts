@@ -105,7 +105,7 @@ describe('ADMS PUSH tables, device info and PUSH 3.x', () => {
       expect((await sim.uploadPunches([{ pin: '3', localTime: deviceLocalTime(ahead, ZONE) }])).body).toBe('OK: 1');
       const [skew] = gateway.deviceEvents('clock-skew');
       expect(skew).toMatchObject({ state: 'exceeded', deviceSerial: 'OP1' });
-      expect(skew!.type === 'clock-skew' && skew.skewSeconds).toBeGreaterThan(500);
+      expect(skew!.type === 'clock-skew' && skew!.skewSeconds).toBeGreaterThan(500);
       const row = gateway.store.db.prepare('SELECT clock_skew_seconds AS s FROM device WHERE serial = ?').get('OP1') as { s: number };
       expect(row.s).toBeGreaterThan(500);
     });

@@ -4,6 +4,8 @@ import { ContractProducer, createKafkaClient, kafkaConnectionFromEnv } from '@at
 import { HealthRegistry, METRICS_REGISTRY, ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { AdmsCommandQueue } from './adms/adms-command-queue';
 import { AdmsHttpServer } from './adms/adms-http-server';
+import { WsDeviceServer } from './ws/ws-device-server';
+import { WsMessageStore } from './ws/ws-message-store';
 import { AdmsUploadService } from './adms/adms-upload.service';
 import { DeviceEventRelay } from './events/device-event-relay';
 import type { DeviceEventRecorder } from './events/device-event-recorder';
@@ -51,6 +53,10 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
+  /** WebSocket devices/agents (docs/ws-device-protocol.md); only when a `ws` device is configured. */
+  private readonly wsServer: WsDeviceServer | null;
+  /** Where WS devices reach us, e.g. `ws://127.0.0.1:5001`; null when no `ws` device is configured. */
+  wsListenerUrl: string | null = null;
   private readonly diskBudget: DiskBudget;
   /** Where devices reach us, e.g. `http://127.0.0.1:8081`; set once the listener is up. */
   deviceListenerUrl: string | null = null;
@@ -102,6 +108,18 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       logger: logger.child({ component: 'adms' }),
       pushRoute: this.pull.pushRoute,
     });
+    // NOTE: every WS client authenticates with its device entry's token, so without one nobody could connect
+    const wsConfigured = [...config.devices.values()].some((d) => d.protocol === 'ws');
+    this.wsServer = wsConfigured
+      ? new WsDeviceServer({
+          config,
+          store: this.store,
+          messages: new WsMessageStore(this.store, config, this.deviceEvents, this.diskBudget, () => this.relay.notify()),
+          events: this.deviceEvents,
+          health: this.pull.health,
+          logger: logger.child({ component: 'ws' }),
+        })
+      : null;
     const referenceCache = new ReferenceCacheRepository(this.store.db);
     this.commands = new GatewayCommands({
       kafka,
@@ -139,6 +157,10 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     const address = await this.deviceServer.listen();
     this.deviceListenerUrl = address;
     this.logger.info({ address, devices: this.config.devices.size, database: this.config.databasePath }, 'ADMS device listener ready');
+    if (this.wsServer) {
+      this.wsListenerUrl = await this.wsServer.listen();
+      this.logger.info({ address: this.wsListenerUrl }, 'WebSocket device listener ready');
+    }
     // NOTE: connecting is retried by the relay loop itself; the edge accepts punches with the uplink down
     this.producer.connect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka not reachable yet; punches are buffered'));
     this.relay.start();
@@ -152,6 +174,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     await this.deviceServer.close();
+    await this.wsServer?.close();
     await this.commands.stop();
     await this.pull.stop();
     await this.relay.stop();

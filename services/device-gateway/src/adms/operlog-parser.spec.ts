@@ -18,7 +18,7 @@ describe(parseOperlogBody.name, () => {
   it('parses the MB560-VL USER capture, keeping every field and empty ones as null', () => {
     const [user] = parseOperlogBody(Buffer.from(MB560_USER)).records;
     expect(user).toMatchObject({ kind: 'user', pin: '2', name: 'Johny Deep', privilege: '0', card: null, group: '1' });
-    expect(user!.kind === 'user' && user.fields).toMatchObject({ TZ: '0000000100000000', Verify: '0', StartDatetime: '0' });
+    expect(user!.kind === 'user' && user!.fields).toMatchObject({ TZ: '0000000100000000', Verify: '0', StartDatetime: '0' });
     expect(user!.rawLine.toString()).toBe(MB560_USER.slice(0, -1));
   });
 
