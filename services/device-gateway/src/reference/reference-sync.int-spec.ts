@@ -20,10 +20,10 @@ describe(ReferenceSync.name, () => {
   let sync: ReferenceSync;
   const logger = createRootLogger({ service: 'device-gateway', version: 'test', level: 'silent' });
   const employees = () => store.db.prepare('SELECT employee_id AS id, name FROM reference_employee ORDER BY employee_id').all() as { id: string; name: string }[];
-  const newSync = (overrides: Partial<{ token: string; intervalMs: number }> = {}) =>
+  const newSync = (overrides: Partial<{ token: string; intervalMs: number; retryMinMs: number }> = {}) =>
     new ReferenceSync(
       store,
-      { url: server.url, token: new Secret(overrides.token ?? TOKEN, 'test'), tenantId: TENANT, gatewayId: GATEWAY, intervalMs: overrides.intervalMs ?? 3_600_000, pageSize: 3 },
+      { url: server.url, token: new Secret(overrides.token ?? TOKEN, 'test'), tenantId: TENANT, gatewayId: GATEWAY, intervalMs: overrides.intervalMs ?? 3_600_000, retryMinMs: overrides.retryMinMs, pageSize: 3 },
       logger,
     );
 
@@ -142,6 +142,19 @@ describe(ReferenceSync.name, () => {
       await waitFor(() => employees().length === 1, { description: 'the first scheduled pull' });
       server.employee('emp-2', 'Ravi');
       await waitFor(() => employees().length === 2, { description: 'a later scheduled pull' });
+    } finally {
+      await scheduled.stop();
+    }
+  });
+
+  it('retries soon after a failed scheduled pull instead of waiting a whole interval (the link came back)', async () => {
+    server.employee('emp-1', 'Asha');
+    server.failAt.set('0', { status: 503, body: { message: 'uplink down' } });
+    const scheduled = newSync({ intervalMs: 3_600_000, retryMinMs: 20 });
+    scheduled.start();
+    try {
+      await waitFor(() => employees().length === 1, { description: 'the retry after the failed first pull', timeoutMs: 20_000 });
+      expect(server.requests.map((r) => r.since)).toEqual(['0', '0']);
     } finally {
       await scheduled.stop();
     }

@@ -8,6 +8,8 @@ export interface ReferenceSyncOptions extends ReferencePullClientOptions {
   pageSize?: number;
   /** Upper bound of pages in one refresh, so a misbehaving server cannot keep us busy forever. */
   maxPagesPerRefresh?: number;
+  /** First retry after a failed pull; doubles per failure up to intervalMs (so a link that comes back syncs soon). */
+  retryMinMs?: number;
 }
 
 export type RefreshResult =
@@ -24,7 +26,9 @@ export interface ReferenceSyncStatus extends ReferenceSyncState {
 
 /**
  * Keeps the read-only reference cache in step with sync-coordinator (DESIGN.md 6): on start, every
- * intervalMs, and on demand (`refresh()`, e.g. for a "reload roster" command). Follows `hasMore`; each page is
+ * intervalMs, on reconnect (after a failed pull it retries with a doubling, jittered delay, so the first pull
+ * after the link comes back is soon, not an interval later), and on demand (`refresh()`, e.g. for a "reload
+ * roster" command). Follows `hasMore`; each page is
  * applied with its cursor in one transaction, so a failure mid-way keeps every page before it and retries from
  * there. Concurrent refreshes share one run. Without a configured pull it is inert (status says so).
  */
@@ -34,6 +38,7 @@ export class ReferenceSync {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<RefreshResult> | null = null;
   private stopped = false;
+  private consecutiveFailures = 0;
 
   constructor(
     store: EdgeStore,
@@ -48,8 +53,8 @@ export class ReferenceSync {
     if (!this.options || this.timer) return;
     this.stopped = false;
     const tick = () => {
-      void this.refresh().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, this.options!.intervalMs);
+      void this.refresh().then((result) => {
+        if (!this.stopped) this.timer = setTimeout(tick, this.nextDelayMs(result.ok));
       });
     };
     this.timer = setTimeout(tick, 0);
@@ -69,6 +74,15 @@ export class ReferenceSync {
       this.running = null;
     });
     return this.running;
+  }
+
+  /** The regular interval after a success; after failures a jittered, doubling retry capped at the interval. */
+  private nextDelayMs(ok: boolean): number {
+    const interval = this.options!.intervalMs;
+    this.consecutiveFailures = ok ? 0 : this.consecutiveFailures + 1;
+    if (ok) return interval;
+    const base = Math.min(interval, (this.options!.retryMinMs ?? 5_000) * 2 ** Math.min(this.consecutiveFailures - 1, 20));
+    return Math.round(base / 2 + Math.random() * (base / 2));
   }
 
   status(): ReferenceSyncStatus {
