@@ -11,6 +11,7 @@ import {
   headersToStrings,
   silentKafkaLogger,
   type ConsumedMessage,
+  type DeferredCompletion,
 } from './index';
 
 const ItemSchema = z.object({ id: z.string(), n: z.number().int() });
@@ -54,11 +55,24 @@ describe(BatchConsumer.name, () => {
     await producer.disconnect();
   });
 
-  async function setUp(handler: (messages: ConsumedMessage<Item>[]) => Promise<void>, retry = { initialMs: 50, maxMs: 200 }) {
+  async function setUp(
+    handler: (messages: ConsumedMessage<Item>[]) => Promise<void | DeferredCompletion>,
+    retry = { initialMs: 50, maxMs: 200 },
+    maxBatchSize?: number,
+  ) {
     const topic = testTopic();
     await ensureTopics(kafka, [topic.name, dlqTopicName(topic.name)], { numPartitions: 1 });
     const groupId = `group-${letters()}`;
-    const consumer = new BatchConsumer({ kafka, groupId, contract: topic, handler, dlqProducer: producer, logger: silentKafkaLogger, retry });
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId,
+      contract: topic,
+      handler,
+      dlqProducer: producer,
+      logger: silentKafkaLogger,
+      retry,
+      ...(maxBatchSize ? { maxBatchSize } : {}),
+    });
     consumers.push(consumer);
     return { topic, groupId, consumer };
   }
@@ -172,5 +186,61 @@ describe(BatchConsumer.name, () => {
     expect(await committedOffset(topic.name, groupId)).toBe('-1');
     release();
     await waitFor(async () => (await committedOffset(topic.name, groupId)) === '2', { description: 'offset 2 committed', timeoutMs: 15_000 });
+  });
+
+  it('with a deferred completion, handles the next batch meanwhile and commits each batch only after its completion', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const calls: string[][] = [];
+    const { topic, groupId, consumer } = await setUp(
+      async (messages) => {
+        calls.push(messages.map((m) => m.value.id));
+        return { completion: calls.length === 1 ? gate : Promise.resolve() };
+      },
+      undefined,
+      2,
+    );
+    await producer.publish(topic, ['a', 'b', 'c', 'd', 'e', 'f'].map((id, n) => ({ id, n })));
+    await consumer.start();
+
+    // The second batch is handled while the first one's completion is still open; nothing is committed.
+    await waitFor(() => calls.length >= 2, { description: 'the second batch to be handled', timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(calls).toEqual([['a', 'b'], ['c', 'd']]); // one batch of overlap, no more
+    expect(await committedOffset(topic.name, groupId)).toBe('-1');
+    release();
+    await waitFor(async () => (await committedOffset(topic.name, groupId)) === '6', { description: 'offset 6 committed', timeoutMs: 15_000 });
+    expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
+  });
+
+  it('rewinds to a batch whose deferred completion failed and delivers it and the batches after it again', async () => {
+    const calls: string[][] = [];
+    let failed = false;
+    const { topic, groupId, consumer } = await setUp(
+      async (messages) => {
+        const ids = messages.map((m) => m.value.id);
+        calls.push(ids);
+        if (ids[0] === 'c' && !failed) {
+          failed = true;
+          // Like a publish that fails after the batch's rows were committed.
+          return { completion: new Promise<void>((_, reject) => setTimeout(() => reject(new DependencyUnavailableError('kafka')), 200)) };
+        }
+        return { completion: Promise.resolve() };
+      },
+      undefined,
+      2,
+    );
+    await producer.publish(topic, ['a', 'b', 'c', 'd', 'e', 'f'].map((id, n) => ({ id, n })));
+    await consumer.start();
+
+    await waitFor(async () => (await committedOffset(topic.name, groupId)) === '6', { description: 'offset 6 committed', timeoutMs: 30_000 });
+    expect(failed).toBe(true);
+    const handledTimes = (id: string) => calls.filter((ids) => ids.includes(id)).length;
+    // 'a' and 'b' were committed before the failure and never come back; 'c' and 'd' do, in order.
+    expect(handledTimes('a')).toBe(1);
+    expect(handledTimes('c')).toBe(2);
+    expect(calls.flat().lastIndexOf('c')).toBeLessThan(calls.flat().lastIndexOf('e'));
+    expect(calls.flat().slice(-4)).toEqual(['c', 'd', 'e', 'f']);
+    expect(consumer.dependencyProblem()).toBeNull();
   });
 });

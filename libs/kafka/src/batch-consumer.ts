@@ -17,7 +17,16 @@ export interface ConsumedMessage<V> {
   timestamp: string;
 }
 
-export type BatchHandler<V> = (messages: ConsumedMessage<V>[]) => Promise<void>;
+/**
+ * What a handler may resolve with to finish its batch in the background: the part of its work that had to
+ * happen in order is durable (e.g. the Postgres commit), and the rest (e.g. publishing what it produced) is
+ * `completion`. See BatchConsumerOptions.handler.
+ */
+export interface DeferredCompletion {
+  completion: Promise<void>;
+}
+
+export type BatchHandler<V> = (messages: ConsumedMessage<V>[]) => Promise<void | DeferredCompletion>;
 
 export interface BatchConsumerOptions<C extends TopicContract> {
   kafka: Kafka;
@@ -29,6 +38,12 @@ export interface BatchConsumerOptions<C extends TopicContract> {
    * batch is retried one message at a time, so that only the guilty message goes to the DLQ.
    */
   handler: BatchHandler<TopicValue<C>>;
+  // NOTE on DeferredCompletion: when the handler resolves with `{ completion }`, the consumer starts on the
+  // partition's next batch while `completion` is still running (one batch per partition at most), and commits
+  // this batch's offsets only once `completion` resolved, always in offset order. If `completion` rejects,
+  // nothing from this batch on is committed: the partition seeks back to its first message and retries after
+  // the back-off, so the handler must be idempotent for a batch whose first phase already committed (as it must
+  // be for redelivery after a crash anyway).
   /** Used to dead-letter poison messages to `<topic>.dlq`. */
   dlqProducer: ContractProducer;
   logger: KafkaLogger;
@@ -58,6 +73,14 @@ interface PoisonEntry {
   error: Error;
 }
 
+/** Per partition: batches whose handler returned a DeferredCompletion, committed in order. */
+interface PartitionPipeline {
+  /** Resolves true once every batch so far is finished (committed), false if one failed (and was rewound). */
+  tail: Promise<boolean>;
+  /** Bumped by a rewind, so that batches of before the rewind never commit. */
+  epoch: number;
+}
+
 /**
  * Consumes one topic in batches with at-least-once delivery and commit-after-effects:
  *  1. decode + validate each message; poison goes to the DLQ (original bytes, error headers);
@@ -73,6 +96,7 @@ export class BatchConsumer<C extends TopicContract> {
   private running = false;
   private assigned = false;
   private lastDependencyError: { message: string; at: Date } | null = null;
+  private readonly pipelines = new Map<number, PartitionPipeline>();
 
   constructor(private readonly options: BatchConsumerOptions<C>) {
     this.consumer = options.kafka.consumer({
@@ -108,6 +132,9 @@ export class BatchConsumer<C extends TopicContract> {
     this.running = false;
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
+    // Batches still finishing in the background get a chance to commit; whatever does not is redelivered.
+    const drained = Promise.all([...this.pipelines.values()].map((p) => p.tail));
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await this.consumer.disconnect();
   }
 
@@ -139,11 +166,18 @@ export class BatchConsumer<C extends TopicContract> {
 
     for (let start = 0; start < batch.messages.length; start += sliceSize) {
       if (!isRunning() || isStale()) return;
+      // A rewind (see finishInOrder) while this slice's handler runs makes the slice stale: it must not commit.
+      const epochAtStart = this.pipelines.get(partition)?.epoch ?? 0;
       const slice = batch.messages.slice(start, start + sliceSize);
       const { valid, poison } = this.decode(slice, topic, partition);
       const started = process.hrtime.bigint();
+      let completion: Promise<void> | null = null;
       try {
-        if (valid.length > 0) poison.push(...(await this.applyIsolatingPoison(valid, slice)));
+        if (valid.length > 0) {
+          const applied = await this.applyIsolatingPoison(valid, slice);
+          poison.push(...applied.poison);
+          completion = applied.completion;
+        }
       } catch (error) {
         this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'retry' }, seconds(started));
         this.pauseForRetry(pause, partition, error);
@@ -155,14 +189,83 @@ export class BatchConsumer<C extends TopicContract> {
       if (poison.length > 0) await this.deadLetter(poison, topic, partition);
 
       const lastOffset = slice[slice.length - 1]!.offset;
+      const commit = () =>
+        commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+      // Resolving moves the fetch position on (the next batch can start); committing is what makes it final.
       resolveOffset(lastOffset);
-      await commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
-      });
-      this.retryAttempts.delete(partition);
-      this.lastDependencyError = null;
+      const pipeline = this.pipelines.get(partition);
+      if (completion === null && pipeline === undefined) {
+        await commit();
+        this.markHealthy(partition);
+      } else {
+        const finishedInOrder = await this.finishInOrder(partition, epochAtStart, topic, slice[0]!.offset, completion ?? Promise.resolve(), commit, pause);
+        if (!finishedInOrder) return; // an earlier batch failed: the partition was rewound to it
+      }
       await heartbeat();
     }
+  }
+
+  /**
+   * Queues a batch whose completion runs in the background behind the partition's earlier ones, and waits
+   * until the batch BEFORE it is finished (so one batch per partition overlaps with the next). Returns false
+   * if an earlier batch failed, in which case the caller must stop: the partition is being rewound.
+   */
+  private async finishInOrder(
+    partition: number,
+    epochAtStart: number,
+    topic: string,
+    firstOffset: string,
+    completion: Promise<void>,
+    commit: () => Promise<void>,
+    pause: () => () => void,
+  ): Promise<boolean> {
+    const pipeline = this.pipelines.get(partition) ?? { tail: Promise.resolve(true), epoch: 0 };
+    this.pipelines.set(partition, pipeline);
+    if (pipeline.epoch !== epochAtStart) return false;
+    const previous = pipeline.tail;
+    const epoch = pipeline.epoch;
+    // Never rejects: a rejected completion would otherwise be unhandled until its turn comes.
+    const settled = completion.then(
+      () => null,
+      (error: unknown) => error ?? new Error('completion rejected'),
+    );
+    pipeline.tail = (async () => {
+      if (!(await previous) || pipeline.epoch !== epoch) return false;
+      const failure = await settled;
+      if (pipeline.epoch !== epoch) return false;
+      if (failure !== null) {
+        this.rewind(pipeline, partition, topic, firstOffset, failure, pause);
+        return false;
+      }
+      try {
+        await commit();
+        this.markHealthy(partition);
+      } catch (error) {
+        // Commits are cumulative: the next batch's commit covers this one; a revoked partition is redelivered.
+        this.options.logger.warn({ err: error, topic, partition }, 'offset commit failed after a deferred completion');
+      }
+      return true;
+    })();
+    return previous;
+  }
+
+  private rewind(pipeline: PartitionPipeline, partition: number, topic: string, firstOffset: string, error: unknown, pause: () => () => void): void {
+    pipeline.epoch++;
+    pipeline.tail = Promise.resolve(true);
+    // TRICKY: offsets up to later batches were already resolved (the fetcher moved on); seek back so that this
+    // batch and everything after it is fetched again. Nothing from it on was committed.
+    try {
+      this.consumer.seek({ topic, partition, offset: firstOffset });
+    } catch (seekError) {
+      // Only when the consumer is no longer running; a restarted one starts from the committed offsets anyway.
+      this.options.logger.warn({ err: seekError, topic, partition }, 'could not rewind the partition after a failed completion');
+    }
+    this.pauseForRetry(pause, partition, error);
+  }
+
+  private markHealthy(partition: number): void {
+    this.retryAttempts.delete(partition);
+    this.lastDependencyError = null;
   }
 
   private decode(messages: KafkaMessage[], topic: string, partition: number) {
@@ -191,11 +294,14 @@ export class BatchConsumer<C extends TopicContract> {
    * Runs the handler on the whole slice; if it fails terminally, runs it once per message so that only the
    * messages that really fail are dead-lettered. Retriable errors propagate (the caller pauses and retries).
    */
-  private async applyIsolatingPoison(valid: ConsumedMessage<TopicValue<C>>[], slice: KafkaMessage[]): Promise<PoisonEntry[]> {
+  private async applyIsolatingPoison(
+    valid: ConsumedMessage<TopicValue<C>>[],
+    slice: KafkaMessage[],
+  ): Promise<{ poison: PoisonEntry[]; completion: Promise<void> | null }> {
     const retriable = this.options.isRetriable ?? isRetriableError;
     try {
-      await this.options.handler(valid);
-      return [];
+      const result = await this.options.handler(valid);
+      return { poison: [], completion: result ? result.completion : null };
     } catch (error) {
       if (retriable(error)) throw error;
       this.options.logger.warn({ err: error, size: valid.length }, 'batch failed terminally; retrying one message at a time');
@@ -203,14 +309,16 @@ export class BatchConsumer<C extends TopicContract> {
     const poison: PoisonEntry[] = [];
     for (const item of valid) {
       try {
-        await this.options.handler([item]);
+        // One message at a time is the slow path for a bad batch: its completion is simply awaited here.
+        const result = await this.options.handler([item]);
+        if (result) await result.completion;
       } catch (error) {
         if (retriable(error)) throw error;
         const original = slice.find((m) => m.offset === item.offset)!;
         poison.push({ message: original, error: error instanceof Error ? error : new Error(String(error)) });
       }
     }
-    return poison;
+    return { poison, completion: null };
   }
 
   private pauseForRetry(pause: () => () => void, partition: number, error: unknown): void {
