@@ -323,6 +323,14 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
     expect((await api(`/api/v1/admin/devices/${serial}/repull`, { method: 'POST', body: '{}' }, 'ops.wrong')).status).toBe(401);
   });
 
+  it('counts commands, runs and recovered punches in its metrics', async () => {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/sync_gateway_commands_sent_total\{[^}]*type="verify-count"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/sync_reconciliation_runs_finished_total\{[^}]*status="partial"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/sync_backfill_punches_new_total\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/sync_accepted_punches_redelivered_total\{[^}]*\} [1-9]/);
+  });
+
   it('documents its endpoints in the service\'s OpenAPI document', async () => {
     const document = (await (await fetch(`${url}/api/docs-json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
     expect(Object.keys(document.paths)).toEqual(

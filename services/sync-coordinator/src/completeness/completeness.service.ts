@@ -4,6 +4,7 @@ import { ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { SyncKafka } from '../kafka/sync-kafka';
 import type { SqlExecutor } from '../persistence/sql-executor';
 import { SyncDatabase } from '../persistence/sync-database';
+import { EdgeSyncMetrics } from '../reconciliation/edge-sync-metrics';
 import { advanceWatermark } from '../reconciliation/hour-windows';
 import { WatermarksRepository } from './watermarks.repository';
 
@@ -18,6 +19,7 @@ export class CompletenessService {
     private readonly db: SyncDatabase,
     private readonly kafka: SyncKafka,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly metrics: EdgeSyncMetrics,
   ) {}
 
   /**
@@ -39,6 +41,7 @@ export class CompletenessService {
     const site = await watermarks.advanceSite(tenantId, device.siteId, now);
     if (site) {
       await this.kafka.producer.publish(TOPICS.completeness, [site]);
+      this.metrics.completenessPublished.inc();
       this.logger.info({ tenantId, siteId: site.siteId, completeUpTo: site.completeUpTo }, 'site completeness advanced');
     }
     return next;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS, type GatewayCommandOf, type GatewayCommandType, type GatewayCommandV1 } from '@attendance/contracts';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
+import { EdgeSyncMetrics } from '../reconciliation/edge-sync-metrics';
 import { SyncKafka } from './sync-kafka';
 
 export interface CommandTarget {
@@ -16,6 +17,7 @@ export class GatewayCommands {
   constructor(
     @Inject(SYNC_CONFIG) private readonly config: SyncCoordinatorConfig,
     private readonly kafka: SyncKafka,
+    private readonly metrics: EdgeSyncMetrics,
   ) {}
 
   build<T extends GatewayCommandType>(
@@ -41,5 +43,6 @@ export class GatewayCommands {
   /** Resolves once the broker acknowledged every command (validated against the contract first). */
   async send(commands: readonly GatewayCommandV1[]): Promise<void> {
     await this.kafka.producer.publish(TOPICS.gatewayCommand, commands);
+    for (const command of commands) this.metrics.commandsSent.inc({ type: command.type });
   }
 }

@@ -4,6 +4,7 @@ import { ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { GatewayCommands, type CommandTarget } from '../kafka/gateway-commands';
 import { SyncDatabase } from '../persistence/sync-database';
+import { EdgeSyncMetrics } from '../reconciliation/edge-sync-metrics';
 import { LeasesRepository, type LeaseRow } from './leases.repository';
 import { isPullMode } from './pull-mode';
 
@@ -25,6 +26,7 @@ export class LeaseManager {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly db: SyncDatabase,
     private readonly commands: GatewayCommands,
+    private readonly metrics: EdgeSyncMetrics,
   ) {}
 
   async onHeartbeat(heartbeat: GatewayHeartbeatV1, now = new Date()): Promise<void> {
@@ -44,12 +46,14 @@ export class LeaseManager {
         const renewed = new Date(lease!.expires_at).getTime() - now.getTime() < ttlMs / 2
           ? await repository.renew(heartbeat.tenantId, device.deviceSerial, heartbeat.gatewayId, lease!.lease_id, this.config.SYNC_LEASE_TTL_SECONDS)
           : lease;
+        if (renewed && renewed !== lease) this.metrics.leaseGrants.inc({ kind: 'renewed' });
         if (renewed && (renewed !== lease || !reports(device, renewed))) outgoing.push(this.grant(target, renewed, now));
         lease = renewed ?? lease;
       } else if (!live && device.reachable) {
         const granted = await repository.tryGrant(heartbeat.tenantId, device.deviceSerial, heartbeat.siteId, heartbeat.gatewayId, this.config.SYNC_LEASE_TTL_SECONDS);
         if (granted) {
           outgoing.push(this.grant(target, granted, now));
+          this.metrics.leaseGrants.inc({ kind: 'granted' });
           if (granted.previous_gateway_id && granted.previous_gateway_id !== heartbeat.gatewayId && granted.previous_lease_id) {
             const previous = { ...target, gatewayId: granted.previous_gateway_id, siteId: lease?.site_id ?? heartbeat.siteId };
             outgoing.push(this.revoke(previous, device.deviceSerial, granted.previous_lease_id, Number(granted.previous_fencing_token), now));

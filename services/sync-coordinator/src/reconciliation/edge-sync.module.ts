@@ -8,6 +8,7 @@ import { GatewayCommands } from '../kafka/gateway-commands';
 import { HeartbeatIntake } from '../kafka/heartbeat-intake';
 import { LeaseManager } from '../leases/lease-manager';
 import { LeasesController } from '../leases/leases.controller';
+import { EdgeSyncMetrics } from './edge-sync-metrics';
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationScheduler } from './reconciliation-scheduler';
 import { ReconciliationService } from './reconciliation.service';
@@ -20,6 +21,7 @@ import { ReconciliationService } from './reconciliation.service';
   controllers: [ReconciliationController, CompletenessController, LeasesController],
   providers: [
     AdminApiKeyGuard,
+    EdgeSyncMetrics,
     GatewayCommands,
     CompletenessService,
     ReconciliationService,

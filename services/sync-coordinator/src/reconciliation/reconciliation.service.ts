@@ -15,6 +15,7 @@ import type { SqlExecutor } from '../persistence/sql-executor';
 import { SyncDatabase } from '../persistence/sync-database';
 import { compareCounts } from './count-comparison';
 import { DeviceContactsRepository } from './device-contacts.repository';
+import { EdgeSyncMetrics } from './edge-sync-metrics';
 import { floorToHour, HOUR_MS, hoursOf, mergeHours, scheduledWindow, splitWindow, type TimeWindow } from './hour-windows';
 import { PunchCountsRepository } from './punch-counts.repository';
 import { RunsRepository, type CommandRow, type NewCommand, type RunError, type RunRow } from './runs.repository';
@@ -40,6 +41,7 @@ export class ReconciliationService {
     private readonly db: SyncDatabase,
     private readonly commands: GatewayCommands,
     private readonly completeness: CompletenessService,
+    private readonly metrics: EdgeSyncMetrics,
   ) {}
 
   /** Starts the scheduled run of one device; null when nothing is due, no gateway reaches it, or one is running. */
@@ -75,6 +77,7 @@ export class ReconciliationService {
       await runs.addCommands(runId, outgoing.map(commandRow));
       await contacts.markGapsScheduled(gaps.map((g) => g.id), runId);
       await this.commands.send(outgoing);
+      this.metrics.runsStarted.inc({ trigger: 'schedule' });
       return runId;
     });
   }
@@ -97,6 +100,7 @@ export class ReconciliationService {
       const outgoing = splitWindow(window, COMMAND_MAX_WINDOW_HOURS).map((piece) => this.backfill(target, deviceSerial, piece, 'operator', requestedBy, now));
       await runs.addCommands(runId, outgoing.map(commandRow));
       await this.commands.send(outgoing);
+      this.metrics.runsStarted.inc({ trigger: 'operator' });
       this.logger.info({ tenantId, deviceSerial, runId, requestedBy, from: window.from, to: window.to }, 're-pull started');
       return { runId };
     });
@@ -209,6 +213,8 @@ export class ReconciliationService {
     const failed = new Set(errors.map((e) => e.commandId)).size;
     const status = failed === 0 ? 'succeeded' : failed >= commands.length ? 'failed' : 'partial';
     await runs.finish(runId, status, errors[0] ? `${errors[0].class}: ${errors[0].message}` : null);
+    this.metrics.runsFinished.inc({ trigger: run?.trigger ?? 'unknown', status });
+    this.metrics.punchesRecovered.inc(run?.new ?? 0);
   }
 
   private backfill(target: CommandTarget, deviceSerial: string, window: TimeWindow, reason: 'reconciliation' | 'count-mismatch' | 'gap-detected' | 'operator', requestedBy: string | null, now: Date) {
