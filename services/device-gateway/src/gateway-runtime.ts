@@ -13,6 +13,7 @@ import { SqliteDeviceEventRecorder } from './events/sqlite-device-event-recorder
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './health/gateway-metrics';
 import { HeartbeatPublisher } from './heartbeat/heartbeat-publisher';
+import { ReconciliationScheduler } from './reconciliation/reconciliation-scheduler';
 import { ReferenceCacheRepository } from './reference/reference-cache.repository';
 import { ReferenceSync } from './reference/reference-sync';
 import { AdmsDeviceCommands } from './commands/adms-device-commands';
@@ -50,6 +51,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
   readonly pull: PullRuntime;
   /** edge.gateway.command.v1 consumer, executor (at most once per commandId) and result outbox. */
   readonly commands: GatewayCommands;
+  /** Every device's recent window re-read on a schedule; what comes back new is "recovered". */
+  readonly reconciliation: ReconciliationScheduler;
   private readonly producer: ContractProducer;
   private readonly relay: OutboxRelay;
   private readonly deviceServer: AdmsHttpServer;
@@ -121,6 +124,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
         })
       : null;
     const referenceCache = new ReferenceCacheRepository(this.store.db);
+    const admsDeviceCommands = new AdmsDeviceCommands(this.store, this.admsCommands);
     this.commands = new GatewayCommands({
       kafka,
       dlqProducer: this.producer,
@@ -129,10 +133,19 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       store: this.store,
       leases: this.leases,
       pull: this.pull,
-      adms: new AdmsDeviceCommands(this.store, this.admsCommands),
+      adms: admsDeviceCommands,
       reference: { refresh: () => this.referenceSync.refresh(), configured: config.referencePull !== null },
       roster: () => referenceCache.employees(),
       logger: logger.child({ component: 'commands' }),
+    });
+    this.reconciliation = new ReconciliationScheduler({
+      config,
+      store: this.store,
+      states: this.pull.health.states,
+      pull: this.pull,
+      adms: admsDeviceCommands,
+      registry,
+      logger: logger.child({ component: 'reconciliation' }),
     });
   }
 
@@ -169,12 +182,14 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.heartbeat.start();
     this.pull.start();
     this.commands.start();
+    this.reconciliation.start();
     this.referenceSync.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.deviceServer.close();
     await this.wsServer?.close();
+    await this.reconciliation.stop();
     await this.commands.stop();
     await this.pull.stop();
     await this.relay.stop();
