@@ -5,6 +5,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
+import type { Admin } from 'kafkajs';
 import { acceptPunch, punchEventId, type GatewayHeartbeatV1, type PunchAcceptedV1 } from '@attendance/contracts';
 import { ContractProducer, createKafkaClient, ensureTopics, silentKafkaLogger } from '@attendance/kafka';
 import { statusTopics } from '../../services/status/src/kafka/status-topics';
@@ -16,8 +17,8 @@ import { mainThreadCpuSeconds, percentile, progress, readMetric, startServicePro
  * `npm run bench:status [-- --devices 100000]`: the status service under a fleet's load, on this machine.
  *  1. baseline: the same number of device writes as plain pipelined HSETs into Redis (no Lua, no health);
  *  2. pipeline: heartbeats (100 devices each) and one accepted punch per device pre-loaded on Kafka, consumed
- *     by the real status process: device updates/s from its first applied update until both consumer groups
- *     have committed everything;
+ *     by the real status process, twice: round 1 creates the fleet (a transition per device), round 2 is the
+ *     steady state; device updates/s over the consumer groups' busy time (see busySeconds);
  *  3. Redis memory per device: MEMORY USAGE of every key under the run's prefix (exact, unaffected by other
  *     users of a shared Redis), with and without the transition outbox; INFO used_memory before/after too;
  *  4. p99 latency of the fleet summary and of a filtered device page over HTTP.
@@ -98,15 +99,15 @@ function heartbeats(devices: Device[], at: Date): GatewayHeartbeatV1[] {
   }));
 }
 
-function punches(devices: Device[], at: Date): PunchAcceptedV1[] {
+function punches(devices: Device[], at: Date, userId: string): PunchAcceptedV1[] {
   const local = at.toISOString().slice(0, 19);
   return devices.map((d) => {
     const raw = {
-      eventId: punchEventId({ tenantId: d.tenantId, deviceSerial: d.serial, deviceUserId: '1001', localTime: local }),
+      eventId: punchEventId({ tenantId: d.tenantId, deviceSerial: d.serial, deviceUserId: userId, localTime: local }),
       tenantId: d.tenantId, siteId: d.siteId, gatewayId: d.gatewayId, deviceSerial: d.serial, protocol: 'zk-push2' as const,
-      deviceUserId: '1001', localTime: local, timeZone: 'UTC', punchedAt: at.toISOString(), direction: 'in' as const, directionRaw: '0',
+      deviceUserId: userId, localTime: local, timeZone: 'UTC', punchedAt: at.toISOString(), direction: 'in' as const, directionRaw: '0',
       verifyMode: 'fingerprint' as const, verifyModeRaw: '1', workCode: null, source: 'push' as const, receivedAt: at.toISOString(),
-      deviceCursor: null, flags: { clockSuspect: false, dstAmbiguous: false, dstGap: false }, raw: `1001\t${local.replace('T', ' ')}\t0\t1`,
+      deviceCursor: null, flags: { clockSuspect: false, dstAmbiguous: false, dstGap: false }, raw: `${userId}\t${local.replace('T', ' ')}\t0\t1`,
     };
     return acceptPunch(raw, { acceptedAt: at.toISOString(), firstSeenAt: raw.receivedAt });
   });
@@ -161,19 +162,48 @@ async function memoryByPrefix(redis: Redis, prefix: string): Promise<{ total: nu
   return { total, outbox, keys };
 }
 
-async function committedEverything(kafka: ReturnType<typeof createKafkaClient>, groups: { groupId: string; topic: string }[]): Promise<boolean> {
+/** Whether the group has committed up to the end of its topic. */
+async function committedAll(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return ends.every((end) => {
+    const c = committed?.partitions.find((p) => p.partition === end.partition);
+    return c !== undefined && Number(c.offset) >= Number(end.high);
+  });
+}
+
+/**
+ * Busy time of the consumer groups: for each, from the moment it is Stable (joined, partitions assigned: the
+ * group join is start-up cost, not throughput) until it has committed everything; overlapping intervals are
+ * merged. Updates divided by this are updates per second of consuming.
+ */
+async function busySeconds(kafka: ReturnType<typeof createKafkaClient>, groups: { groupId: string; topic: string }[]): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    for (const { groupId, topic } of groups) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      for (const end of ends) {
-        const c = committed?.partitions.find((p) => p.partition === end.partition);
-        if (!c || Number(c.offset) < Number(end.high)) return false;
+    const intervals = new Map<string, { from: number | null; to: number | null }>(groups.map((g) => [g.groupId, { from: null, to: null }]));
+    const deadline = Date.now() + 30 * 60_000;
+    while ([...intervals.values()].some((i) => i.to === null)) {
+      if (Date.now() > deadline) throw new Error('status did not consume everything within 30 minutes');
+      const described = await admin.describeGroups(groups.map((g) => g.groupId));
+      const now = Date.now();
+      for (const g of groups) {
+        const interval = intervals.get(g.groupId)!;
+        if (interval.from === null && described.groups.find((d) => d.groupId === g.groupId)?.state === 'Stable') interval.from = now;
+        if (interval.from !== null && interval.to === null && (await committedAll(admin, g.groupId, g.topic))) interval.to = Date.now();
       }
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    return true;
+    const sorted = [...intervals.values()].map((i) => [i.from!, i.to!] as const).sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let [from, to] = sorted[0]!;
+    for (const [f, t] of sorted.slice(1)) {
+      if (f > to) {
+        total += to - from;
+        [from, to] = [f, t];
+      } else to = Math.max(to, t);
+    }
+    return (total + (to - from)) / 1000;
   } finally {
     await admin.disconnect();
   }
@@ -201,67 +231,74 @@ async function main(): Promise<void> {
   const topics = statusTopics(suffix);
   const kafka = createKafkaClient({ clientId: `status-bench-${run}`, brokers, ssl: false }, silentKafkaLogger);
   const devices = fleet();
-  const at = new Date();
-  const beats = heartbeats(devices, at);
-  const accepted = punches(devices, at);
-  const writes = devices.length + accepted.length;
+  const writesPerRound = devices.length * 2;
 
-  progress(`baseline: ${writes} plain pipelined HSETs`);
-  const baselineRate = await baseline(redis, devices, writes);
+  progress(`baseline: ${writesPerRound} plain pipelined HSETs`);
+  const baselineRate = await baseline(redis, devices, writesPerRound);
 
-  progress(`loading Kafka: ${beats.length} heartbeats and ${accepted.length} accepted punches (${PARTITIONS} partitions)`);
   await ensureTopics(kafka, [topics.heartbeat.name, topics.punchAccepted.name, topics.deviceEvent.name, topics.commandResult.name, topics.completeness.name, topics.deviceHealth.name], { numPartitions: PARTITIONS });
   const producer = new ContractProducer(kafka, { source: '/status-bench', logger: silentKafkaLogger });
   await producer.connect();
-  for (let i = 0; i < beats.length; i += 50) await producer.publish(topics.heartbeat, beats.slice(i, i + 50));
-  for (let i = 0; i < accepted.length; i += 5000) await producer.publish(topics.punchAccepted, accepted.slice(i, i + 5000));
-  await producer.disconnect();
+  const load = async (round: number) => {
+    const at = new Date();
+    const beats = heartbeats(devices, at);
+    progress(`round ${round}: loading Kafka with ${beats.length} heartbeats and ${devices.length} accepted punches (${PARTITIONS} partitions)`);
+    for (let i = 0; i < beats.length; i += 50) await producer.publish(topics.heartbeat, beats.slice(i, i + 50));
+    const accepted = punches(devices, at, String(1000 + round));
+    for (let i = 0; i < accepted.length; i += 5000) await producer.publish(topics.punchAccepted, accepted.slice(i, i + 5000));
+    return beats.length;
+  };
 
   const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
   const port = await findFreePort();
   const secret = randomBytes(12).toString('hex');
   const apiKey = (tenant: string) => `bench-${tenant}:${tenant}:${createHash('sha256').update(secret).digest('hex')}`;
   const group = `status-bench-${run}`;
-  const child = await startServiceProcess(
-    root,
-    'status',
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      KAFKA_BROKERS: brokers.join(','),
-      REDIS_URL: redisUrl,
-      STATUS_KEY_PREFIX: prefix,
-      STATUS_CONSUMER_GROUP: group,
-      STATUS_TOPIC_SUFFIX: suffix,
-      STATUS_PARTITION_CONCURRENCY: String(PARTITIONS),
-      STATUS_OFFLINE_AFTER_SECONDS: '3600',
-      STATUS_API_KEYS: apiKey('bench-t0'),
-      LOG_LEVEL: 'warn',
-    },
-    `http://127.0.0.1:${port}/health/ready`,
-  );
+  const start = () =>
+    startServiceProcess(
+      root,
+      'status',
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        KAFKA_BROKERS: brokers.join(','),
+        REDIS_URL: redisUrl,
+        STATUS_KEY_PREFIX: prefix,
+        STATUS_CONSUMER_GROUP: group,
+        STATUS_TOPIC_SUFFIX: suffix,
+        STATUS_PARTITION_CONCURRENCY: String(PARTITIONS),
+        STATUS_OFFLINE_AFTER_SECONDS: '3600',
+        STATUS_API_KEYS: apiKey('bench-t0'),
+        LOG_LEVEL: 'warn',
+      },
+      `http://127.0.0.1:${port}/health/ready`,
+    );
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  const updatesApplied = async () => {
-    const text = await (await fetch(metricsUrl)).text();
-    return text.split('\n').filter((l) => l.startsWith('status_device_updates_total{')).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-  };
-  progress('status started; waiting for its first applied update');
-  const cpuAtStart = mainThreadCpuSeconds(child.pid!);
-  while ((await updatesApplied()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-  const started = Date.now();
   const groups = [
     { groupId: `${group}.heartbeat`, topic: topics.heartbeat.name },
     { groupId: `${group}.punch-accepted`, topic: topics.punchAccepted.name },
   ];
-  const deadline = Date.now() + 30 * 60_000;
-  while (!(await committedEverything(kafka, groups))) {
-    if (Date.now() > deadline) throw new Error('status did not consume everything within 30 minutes');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const seconds = (Date.now() - started) / 1000;
-  const mainThreadCpu = mainThreadCpuSeconds(child.pid!) - cpuAtStart;
-  const rate = writes / seconds;
-  const transitions = await readMetric(metricsUrl, 'status_health_transitions_total');
+  /** Starts status on what is waiting in Kafka and measures its busy time (see busySeconds). */
+  const consume = async (round: number) => {
+    const child = await start();
+    progress(`round ${round}: status started; measuring until both groups have committed everything`);
+    const cpuAtStart = mainThreadCpuSeconds(child.pid!);
+    const seconds = await busySeconds(kafka, groups);
+    return { child, rate: writesPerRound / seconds, cpuMicros: ((mainThreadCpuSeconds(child.pid!) - cpuAtStart) / writesPerRound) * 1e6, transitions: await readMetric(metricsUrl, 'status_health_transitions_total') };
+  };
+
+  // Round 1 creates the fleet: every device's first record is a transition (claimed, outboxed, published).
+  const heartbeatCount = await load(1);
+  const first = await consume(1);
+  await stopProcess(first.child);
+  // Round 2 is the steady state: the same fleet reports again; nothing changes state.
+  await load(2);
+  await producer.disconnect();
+  const steady = await consume(2);
+  const child = steady.child;
+  const writes = writesPerRound * 2;
+  const rate = steady.rate;
+  const transitions = first.transitions + steady.transitions;
 
   progress('measuring Redis memory (MEMORY USAGE of every key of this run)');
   const memory = await memoryByPrefix(redis, prefix);
@@ -286,13 +323,13 @@ async function main(): Promise<void> {
   const result = {
     at: new Date().toISOString(),
     devices: DEVICES,
-    heartbeats: beats.length,
-    punches: accepted.length,
+    heartbeatsPerRound: heartbeatCount,
     deviceUpdates: writes,
     baselineHsetPerSecond: Math.round(baselineRate),
+    firstLoadUpdatesPerSecond: Math.round(first.rate),
     deviceUpdatesPerSecond: Math.round(rate),
     ratio: Number((rate / baselineRate).toFixed(2)),
-    statusMainThreadCpuMicrosPerUpdate: Number(((mainThreadCpu / writes) * 1e6).toFixed(1)),
+    statusMainThreadCpuMicrosPerUpdate: { firstLoad: Number(first.cpuMicros.toFixed(1)), steady: Number(steady.cpuMicros.toFixed(1)) },
     transitions,
     redisBytesPerDevice: Math.round((memory.total - memory.outbox) / DEVICES),
     redisOutboxBytesPerDevice: Math.round(memory.outbox / DEVICES),
@@ -308,10 +345,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `status benchmark — ${DEVICES} devices (${TENANTS} tenants), ${beats.length} heartbeats + ${accepted.length} accepted punches = ${writes} device updates, ${PARTITIONS} partitions`,
+      `status benchmark — ${DEVICES} devices (${TENANTS} tenants); per round ${heartbeatCount} heartbeats (${PER_GATEWAY} devices each) + ${DEVICES} accepted punches = ${writesPerRound} device updates; 2 rounds; ${PARTITIONS} partitions`,
       `  baseline  plain pipelined HSET, same number of writes           : ${result.baselineHsetPerSecond} writes/s`,
-      `  pipeline  Kafka → status (validate, Lua apply, health, claim)    : ${result.deviceUpdatesPerSecond} device updates/s   (target ≥ 20000; ${result.ratio} of baseline)`,
-      `  cpu       status main thread per update                          : ${result.statusMainThreadCpuMicrosPerUpdate} µs; ${transitions} transitions claimed (first records)`,
+      `  steady    Kafka → status (validate, Lua apply, health check)     : ${result.deviceUpdatesPerSecond} device updates/s   (target ≥ 20000; ${result.ratio} of baseline)`,
+      `  first     the same, creating the fleet (a transition per device) : ${result.firstLoadUpdatesPerSecond} device updates/s`,
+      `  cpu       status main thread per update (first / steady)         : ${result.statusMainThreadCpuMicrosPerUpdate.firstLoad} / ${result.statusMainThreadCpuMicrosPerUpdate.steady} µs; ${transitions} transitions claimed`,
       `  memory    Redis per device (hash, indexes, recent transitions)   : ${result.redisBytesPerDevice} B  (+ outbox ${result.redisOutboxBytesPerDevice} B/device, bounded by STATUS_OUTBOX_MAX_LENGTH)`,
       `            INFO used_memory delta per device (shared Redis)       : ${result.infoUsedMemoryDeltaPerDevice} B`,
       `  latency   GET /fleet/summary                                     : p50 ${result.summaryMs.p50} ms, p99 ${result.summaryMs.p99} ms   (target < 50)`,
