@@ -23,7 +23,7 @@ export async function readMetric(metricsUrl: string, name: string): Promise<numb
 export async function startServiceProcess(root: string, service: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of the service (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  // As deployed (deploy/docker): a larger young generation, because the batch loops allocate a lot of
+  // As deployed (docker-compose.yml sets NODE_OPTIONS for ingest): a larger young generation, because the batch loops allocate a lot of
   // short-lived objects and scavenges showed up as ~16% of CPU.
   profile.push(...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean));
   // The service must not outlive the benchmark, however the benchmark ends (Ctrl-C, kill, crash).
