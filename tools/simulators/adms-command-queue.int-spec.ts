@@ -50,6 +50,15 @@ describe(AdmsCommandQueue.name, () => {
     expect(pins).toEqual([{ pin: '1' }, { pin: '2' }, { pin: '3' }]);
   });
 
+  it('INFO: the multi-line answer completes the command and updates the device info (record count, capacity)', async () => {
+    const sim = device();
+    sim.recordPunch({ pin: '1', localTime: '2026-01-01 09:00:00' });
+    const { id } = gateway.commands.enqueue('CMD1', 'INFO');
+    await sim.runCommands();
+    await expect(gateway.commands.waitForResult(id, 30_000)).resolves.toMatchObject({ returnCode: 0, body: { CMD: 'INFO', TransactionCount: '1', '~MaxAttLogCount': '10' } });
+    expect(gateway.uploads.deviceInfo.info.get('CMD1')).toMatchObject({ recordCount: 1, recordsMax: 100_000 });
+  });
+
   it('keeps commands and results across a gateway restart', async () => {
     const { id } = gateway.commands.enqueue('CMD1', 'CHECK');
     await gateway.stop();

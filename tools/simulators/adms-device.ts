@@ -86,7 +86,8 @@ export class AdmsDevice {
    * - `DATA QUERY ATTLOG StartTime=..\tEndTime=..` re-uploads that window of the log as ATTLOG, then `Return=0`
    *   (`-1` when the window is empty, as a real device answered);
    * - `VERIFY SUM ATTLOG StartTime=..\tEndTime=..` answers `AttlogSum=<count in the window>`;
-   * - `CHECK`, `LOG`, `INFO`, `REBOOT` answer `Return=0`; anything else `-1002` (not supported).
+   * - `INFO` answers its configuration lines (`TransactionCount`, `~MaxAttLogCount`);
+   * - `CHECK`, `LOG`, `REBOOT` answer `Return=0`; anything else `-1002` (not supported).
    * Returns the commands run.
    */
   async runCommands(): Promise<{ id: string; command: string; answer: string }[]> {
@@ -139,7 +140,11 @@ export class AdmsDevice {
       return `ID=${id}&Return=0&CMD=DATA`;
     }
     if (command.startsWith('VERIFY SUM ATTLOG')) return `ID=${id}&Return=0&CMD=VERIFY SUM&AttlogSum=${this.logWindow(command).length}`;
-    if (['CHECK', 'LOG', 'INFO', 'REBOOT'].includes(command.trim())) return `ID=${id}&Return=0&CMD=${command.trim()}`;
+    if (command.trim() === 'INFO') {
+      // Multi-line answer: the device's configuration as key=value lines (record count and log capacity).
+      return [`ID=${id}&Return=0&CMD=INFO`, '~DeviceName=AdmsSimulator', `TransactionCount=${this.attendanceLog.length}`, '~MaxAttLogCount=10'].join('\n');
+    }
+    if (['CHECK', 'LOG', 'REBOOT'].includes(command.trim())) return `ID=${id}&Return=0&CMD=${command.trim()}`;
     return `ID=${id}&Return=-1002&CMD=${verb}`;
   }
 

@@ -83,19 +83,26 @@ export class AdmsCommandQueue {
    * Completes commands from a `POST /iclock/devicecmd` body. Returns what could not be matched (no id, a
    * malformed Return, or an id this device was never given) so the caller can quarantine it.
    */
-  completeFromDevice(serial: string, body: Buffer): { completed: number; unmatched: { lineNumber: number; raw: Buffer; reason: string; detail: string }[] } {
+  completeFromDevice(
+    serial: string,
+    body: Buffer,
+  ): { completed: number; results: { id: number; body: Record<string, string> }[]; unmatched: { lineNumber: number; raw: Buffer; reason: string; detail: string }[] } {
     const parsed = parseDevicecmdBody(body);
     const unmatched: { lineNumber: number; raw: Buffer; reason: string; detail: string }[] = parsed.rejected.map((r) => ({ lineNumber: r.lineNumber, raw: r.raw, reason: r.reason, detail: r.detail }));
     const now = this.options.now().toISOString();
     const done: number[] = [];
+    const results: { id: number; body: Record<string, string> }[] = [];
     for (const result of parsed.results) {
       const id = /^\d{1,15}$/.test(result.id) ? Number(result.id) : null;
-      if (id !== null && this.repository.complete(id, serial, result, now)) done.push(id);
+      if (id !== null && this.repository.complete(id, serial, result, now)) {
+        done.push(id);
+        results.push({ id, body: result.body });
+      }
       else unmatched.push({ lineNumber: 0, raw: Buffer.from(result.raw), reason: 'unknown-command-id', detail: `no command ${result.id.slice(0, 20)} was given to ${serial}` });
     }
     // Waiters are woken after the caller's transaction commits (emit is synchronous; they re-read on a tick).
     for (const id of done) setImmediate(() => this.completed.emit(String(id)));
-    return { completed: done.length, unmatched };
+    return { completed: done.length, results, unmatched };
   }
 
   get(id: number): AdmsCommandRow | null {

@@ -1,6 +1,7 @@
 import type { EdgeStore } from '../store/edge-store';
 import type { AdmsDeviceHealth } from './adms-device-health';
 import { AdmsDeviceInfoRepository } from './adms-device-info.repository';
+import { admsProtocol } from './adms-request';
 import { capacityFromOptions, parseInfoParameter } from './device-info-parser';
 
 /**
@@ -13,7 +14,7 @@ export class AdmsDeviceInfoService {
   readonly info: AdmsDeviceInfoRepository;
 
   constructor(
-    store: EdgeStore,
+    private readonly store: EdgeStore,
     private readonly health: AdmsDeviceHealth | null,
   ) {
     this.info = new AdmsDeviceInfoRepository(store.db);
@@ -39,13 +40,18 @@ export class AdmsDeviceInfoService {
 
   clock(serial: string, skewMs: number, deviceLocalTime: string | null, at: Date): void {
     if (!this.health) return;
-    this.health.register(serial, 'zk-push2');
+    this.health.register(serial, this.protocolOf(serial));
     this.health.clock(serial, skewMs, deviceLocalTime ? deviceLocalTime.replace(' ', 'T') : null, at);
   }
 
   private reportCapacity(serial: string, recordsUsed: number, at: Date): void {
     if (!this.health) return;
-    this.health.register(serial, 'zk-push2');
+    this.health.register(serial, this.protocolOf(serial));
     this.health.capacity(serial, recordsUsed, this.info.get(serial)?.recordsMax ?? null, at);
+  }
+
+  /** PUSH 2.x or 3.x, from the pushver the device last sent. */
+  private protocolOf(serial: string): 'zk-push2' | 'zk-push3' {
+    return admsProtocol(this.store.devices.get(serial)?.pushVersion ?? null);
   }
 }

@@ -4,14 +4,13 @@ import type { GatewayConfig } from '../config/gateway.config';
 import type { EdgeStore } from '../store/edge-store';
 import type { GatewayMetrics } from '../health/gateway-metrics';
 import { buildHandshakeReply } from './adms-handshake';
-import { admsEndpoint, isPlausibleSerial, lowerCaseQuery } from './adms-request';
+import { admsEndpoint, admsProtocol, isPlausibleSerial, lowerCaseQuery } from './adms-request';
 import type { AdmsUploadService } from './adms-upload.service';
 import { DiskBudgetExceededError } from '../store/disk-budget';
 import type { DevicePushRoute } from '../pull/device-push-route';
 import type { AdmsCommandQueue } from './adms-command-queue';
 import type { DeviceEventRecorder } from '../events/device-event-recorder';
 import { AdmsDeviceReporter } from './adms-device-reporter';
-import { admsProtocol } from './adms-upload.service';
 import { buildPushConfigReply, registryCode } from './push3-handshake';
 import { parseOptionsBody } from './device-info-parser';
 
@@ -202,7 +201,13 @@ export class AdmsHttpServer {
           receivedAt: now,
           outcome: 'parsed',
         });
-        const { unmatched } = this.deps.commands.completeFromDevice(serial, body);
+        const { unmatched, results } = this.deps.commands.completeFromDevice(serial, body);
+        // An INFO command's answer is the device's configuration (record counts, capacity): keep it.
+        for (const result of results) {
+          if (result.body.CMD?.trim().toUpperCase() !== 'INFO') continue;
+          const { ID: _id, Return: _ret, CMD: _cmd, ...options } = result.body;
+          this.deps.uploads.deviceInfo.fromOptions(serial, options, new Date(now));
+        }
         for (const line of unmatched) {
           this.reporter.quarantine({ rawRequestId, serial, protocol: 'zk-push2', lineNumber: line.lineNumber, rawLine: line.raw, reason: line.reason, detail: line.detail, now });
         }

@@ -20,3 +20,9 @@ const SERIAL_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export function isPlausibleSerial(serial: string | undefined): serial is string {
   return serial !== undefined && SERIAL_PATTERN.test(serial);
 }
+
+/** PUSH 3.x ("Security PUSH") is selected by `pushver` 3.* (as thai_zkt does); rtlog exists only in 3.x. */
+export function admsProtocol(pushVersion: string | null, table?: string): 'zk-push2' | 'zk-push3' {
+  if (pushVersion !== null && /^\s*3(\.|$)/.test(pushVersion)) return 'zk-push3';
+  return table === 'RTLOG' ? 'zk-push3' : 'zk-push2';
+}

@@ -14,6 +14,7 @@ import { parseAttlogBody, type AttlogRecord, type AttlogRejectedLine } from './a
 import { parseOptionsBody } from './device-info-parser';
 import { AUDIT_OPERATIONS, parseOperlogBody, type OplogRecord } from './operlog-parser';
 import { parseRtlogBody } from './rtlog-parser';
+import { admsProtocol } from './adms-request';
 
 export interface AdmsUpload {
   serial: string;
@@ -86,7 +87,8 @@ export class AdmsUploadService {
     const now = upload.receivedAt.toISOString();
     const device = this.config.devices.get(upload.serial);
     const table = upload.table.toUpperCase();
-    const protocol = admsProtocol(upload.pushVersion, table);
+    // NOTE: uploads rarely repeat pushver; the version from the handshake decides then
+    const protocol = admsProtocol(upload.pushVersion ?? this.store.devices.get(upload.serial)?.pushVersion ?? null, table);
     let newestPunchAt: string | null = null;
     let newestLocalTime: string | null = null;
     let realtimeRecords = 0;
@@ -245,12 +247,6 @@ export class AdmsUploadService {
     }
     return { acknowledged: 1, punches: 0, quarantined: 0, deviceStatus, reply: 'OK' };
   }
-}
-
-/** PUSH 3.x ("Security PUSH") is selected by `pushver` 3.* (as thai_zkt does); rtlog exists only in 3.x. */
-export function admsProtocol(pushVersion: string | null, table?: string): 'zk-push2' | 'zk-push3' {
-  if (pushVersion !== null && /^\s*3(\.|$)/.test(pushVersion)) return 'zk-push3';
-  return table === 'RTLOG' ? 'zk-push3' : 'zk-push2';
 }
 
 function countLines(body: Buffer): number {
