@@ -218,3 +218,77 @@ describe('gateway commands over Kafka', () => {
     expect(await resultOf(unknownType.commandId)).toMatchObject({ outcome: 'rejected', type: 'format-device', error: { class: 'invalid-command' } });
   });
 });
+
+describe('pull leases (LEASES_REQUIRED=true)', () => {
+  const suffix = uniqueSuffix();
+  const gatewayId = `gw-lease-${suffix}`;
+  const tenantId = `tenant-${suffix}`;
+  const zkSerial = `ZKL${suffix}`.slice(0, 20);
+  let dataDir: string;
+  let zk: ZkTcpDevice;
+  let gateway: INestApplication;
+  let runtime: GatewayRuntime;
+  let producer: ContractProducer;
+  let results: { messages: CollectedMessage[]; stop(): Promise<void> };
+  const until = <T>(description: string, condition: () => T) => waitFor(condition, { description, timeoutMs: 60_000 });
+  const resultOf = (commandId: string) =>
+    until(`result of ${commandId}`, () => results.messages.map((m) => JSON.parse(m.value ?? '{}') as GatewayCommandResultV1).find((r) => r.commandId === commandId));
+  const base = () => ({ commandId: randomUUID(), tenantId, siteId: 'site-1', gatewayId, issuedAt: new Date(Date.now() - 1000).toISOString(), deadline: new Date(Date.now() + 120_000).toISOString(), requestedBy: null });
+  const storedPunches = () => (runtime.store.db.prepare('SELECT COUNT(*) AS n FROM punch_outbox WHERE device_serial = ?').get(zkSerial) as { n: number }).n;
+
+  beforeAll(async () => {
+    const brokers = testInfra().kafkaBrokers;
+    zk = await ZkTcpDevice.start({ serial: zkSerial, timeZone: 'UTC', records: [{ uid: 1, userId: '1', verify: 1, state: 0, time: '2024-05-01 08:00:00' }] });
+    dataDir = mkdtempSync(join(tmpdir(), 'gateway-lease-'));
+    const file = join(dataDir, 'gateway.json');
+    writeFileSync(file, JSON.stringify({ devices: [{ serial: zkSerial, protocol: 'zk-tcp', host: zk.host, port: zk.port, timeZone: 'UTC' }] }));
+    results = await collectTopic(TOPICS.gatewayCommandResult.name);
+    ({ app: gateway, runtime } = await startGateway({
+      KAFKA_BROKERS: brokers.join(','),
+      GATEWAY_ID: gatewayId,
+      TENANT_ID: tenantId,
+      SITE_ID: 'site-1',
+      SITE_TIME_ZONE: 'UTC',
+      GATEWAY_DATA_DIR: dataDir,
+      GATEWAY_CONFIG: file,
+      LEASES_REQUIRED: 'true',
+    }));
+    producer = new ContractProducer(new Kafka({ clientId: 'lease-test', brokers, logLevel: logLevel.NOTHING }), {
+      source: '/test/sync-coordinator',
+      logger: createRootLogger({ service: 'test', version: 'test', level: 'warn' }),
+    });
+    await producer.connect();
+    await runtime.commands.ready();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await results?.stop();
+    await gateway?.close();
+    await zk?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('pulls a device only while it holds the lease, and refuses device commands without it', async () => {
+    const early = { ...base(), type: 'backfill' as const, args: { deviceSerial: zkSerial, window: { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' }, reason: 'operator' as const } };
+    await producer.publish(TOPICS.gatewayCommand, [early]);
+    expect(await resultOf(early.commandId)).toMatchObject({ outcome: 'rejected', error: { class: 'no-lease' } });
+    expect(zk.counters.connections).toBe(0);
+
+    const leaseId = randomUUID();
+    const grant = { ...base(), type: 'lease-grant' as const, args: { deviceSerial: zkSerial, leaseId, fencingToken: 3, expiresAt: new Date(Date.now() + 3_600_000).toISOString() } };
+    await producer.publish(TOPICS.gatewayCommand, [grant]);
+    expect(await resultOf(grant.commandId)).toMatchObject({ outcome: 'succeeded', fencingToken: 3 });
+    await until('the leased device to be read', () => storedPunches() === 1);
+
+    const backfill = { ...base(), type: 'backfill' as const, args: { deviceSerial: zkSerial, window: { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' }, reason: 'operator' as const } };
+    await producer.publish(TOPICS.gatewayCommand, [backfill]);
+    expect(await resultOf(backfill.commandId)).toMatchObject({ outcome: 'succeeded', counts: { found: 1, new: 0 }, fencingToken: 3 });
+
+    const revoke = { ...base(), type: 'lease-revoke' as const, args: { deviceSerial: zkSerial, leaseId, fencingToken: 4, reason: 'reassigned' as const } };
+    await producer.publish(TOPICS.gatewayCommand, [revoke]);
+    expect(await resultOf(revoke.commandId)).toMatchObject({ outcome: 'succeeded', fencingToken: 4 });
+    await until('the session to be closed after the revoke', () => !runtime.pull.isActive(zkSerial) && zk.openConnections === 0);
+    expect(zk.counters.exits).toBeGreaterThanOrEqual(1);
+  });
+});

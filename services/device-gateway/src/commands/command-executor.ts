@@ -142,6 +142,10 @@ export class GatewayCommandExecutor {
     } catch (error) {
       output = failure(error, deviceSerial);
     }
+    // A pulled device's results carry the lease they were produced under, so the coordinator can fence off
+    // results of a gateway that lost the lease in the meantime.
+    const lease = deviceSerial !== null && output.fencingToken === undefined ? this.deps.leases.get(deviceSerial) : null;
+    if (lease && lease.revokedAt === null) output = { ...output, fencingToken: lease.fencingToken };
     if (!this.running && output.outcome === 'failed') return; // cut short by shutdown: reported as interrupted
     this.finish(stored, output, startedAt, new Date().toISOString());
     this.deps.logger.info({ commandId: command.commandId, type: command.type, deviceSerial, outcome: output.outcome, counts: output.counts, error: output.error }, 'gateway command done');
