@@ -4,6 +4,7 @@
  * volumes, no host port collisions). Exits 1 on any problem.
  *
  * Usage: npm run compose:check [-- path/to/compose.yml] [-- --use-env]
+ *   without a path: docker-compose.yml and the on-site deploy/edge/docker-compose.edge.yml.
  *   --use-env  interpolate with the current environment instead of the file's defaults (check an override).
  */
 import { readFileSync } from 'node:fs';
@@ -11,11 +12,17 @@ import { dirname, relative, resolve } from 'node:path';
 import { checkComposeText } from './check-compose.lib';
 import { repoRoot } from './repo-root';
 
+const DEFAULT_FILES = ['docker-compose.yml', 'deploy/edge/docker-compose.edge.yml'];
+
 function main(argv: readonly string[]): number {
   const useEnv = argv.includes('--use-env');
   const fileArg = argv.find((arg) => !arg.startsWith('--'));
   const root = repoRoot();
-  const file = fileArg ? resolve(process.cwd(), fileArg) : resolve(root, 'docker-compose.yml');
+  const files = fileArg ? [resolve(process.cwd(), fileArg)] : DEFAULT_FILES.map((name) => resolve(root, name));
+  return Math.max(...files.map((file) => checkFile(root, file, useEnv)));
+}
+
+function checkFile(root: string, file: string, useEnv: boolean): number {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
