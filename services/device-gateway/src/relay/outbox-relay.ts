@@ -26,6 +26,11 @@ export interface OutboxRelayOptions {
  * behind a week-long backlog of another device, while within one device (one Kafka key) rows still go out
  * strictly in arrival order. Rows of one batch are sent in id order, so one key's rows are never reordered.
  *
+ * Pipelined: while a batch travels to the broker, the previous (acknowledged) batch is marked and the next
+ * one is read and checked, so SQLite work overlaps the network wait. The next batch is SENT only after the
+ * current one is acknowledged, so a key's rows still reach Kafka in order; after a failed send the read-ahead
+ * is dropped and reading restarts from the oldest unsent row.
+ *
  * Validation: rows written by this process were validated against the contract in the transaction that
  * stored them, so they go out as stored bytes. Rows already there at start-up may come from an older
  * gateway version and are checked against the current contract first; one it refuses is set aside (kept,
@@ -37,6 +42,12 @@ export class OutboxRelay {
   private readonly storedBeforeStart: number;
   /** Rotates which devices come first when more devices have backlog than a batch has room for. */
   private deviceCursor = '';
+  /** The next batch, read (and checked) while the current one was on its way. */
+  private readAhead: PendingPunch[] | null = null;
+  /** Per device, the highest id already handed to a batch that is not marked yet: reading resumes after it. */
+  private readonly reserved = new Map<string, number>();
+  /** Acknowledged by the broker, marked in SQLite while the next batch travels. */
+  private acknowledged: number[] = [];
 
   constructor(
     private readonly store: EdgeStore,
@@ -60,8 +71,9 @@ export class OutboxRelay {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    this.markAcknowledged();
   }
 
   /** Called after new punches are committed, so live punches go out without waiting for the next poll. */
@@ -74,18 +86,47 @@ export class OutboxRelay {
   }
 
   private async step(): Promise<RelayStepResult> {
-    const rows = this.nextBatch();
-    if (rows.length === 0) return 'idle';
-    const sendable = this.setAsideRefused(rows);
-    if (sendable.length > 0) {
-      await this.uplink.publishSerialized(
-        TOPICS.punchRaw,
-        sendable.map((row) => ({ key: tenantScopedKey(this.options.tenantId, row.deviceSerial), json: row.payload, id: row.eventId })),
-      );
-      this.store.outbox.markPublished(sendable.map((row) => row.id), new Date().toISOString());
-      this.metrics.relayPublished.inc(sendable.length);
+    const batch = this.readAhead ?? this.prepareBatch();
+    this.readAhead = null;
+    if (batch === null) {
+      this.markAcknowledged();
+      this.reserved.clear();
+      return 'idle';
     }
+    const sending = batch.length === 0 ? Promise.resolve() : this.uplink.publishSerialized(
+      TOPICS.punchRaw,
+      batch.map((row) => ({ key: tenantScopedKey(this.options.tenantId, row.deviceSerial), json: row.payload, id: row.eventId })),
+    );
+    // NOTE: while the broker works: mark the batch it acknowledged before, read and check the next one
+    sending.catch(() => undefined);
+    try {
+      this.markAcknowledged();
+      this.readAhead = this.prepareBatch();
+      await sending;
+    } catch (error) {
+      // never two sends at once: let this one settle before the loop backs off and retries
+      await sending.catch(() => undefined);
+      this.readAhead = null;
+      this.reserved.clear();
+      throw error;
+    }
+    this.acknowledged = batch.map((row) => row.id);
+    this.metrics.relayPublished.inc(batch.length);
     return 'busy';
+  }
+
+  private markAcknowledged(): void {
+    if (this.acknowledged.length === 0) return;
+    this.store.outbox.markPublished(this.acknowledged, new Date().toISOString());
+    this.acknowledged = [];
+  }
+
+  /** The next batch to send (refused rows already set aside; may be empty then), or null when nothing is unsent. */
+  private prepareBatch(): PendingPunch[] | null {
+    const rows = this.nextBatch();
+    if (rows.length === 0) return null;
+    for (const row of rows) this.reserved.set(row.deviceSerial, Math.max(row.id, this.reserved.get(row.deviceSerial) ?? 0));
+    return this.setAsideRefused(rows);
   }
 
   /** Each device with backlog contributes its oldest rows; the batch is sorted by id (arrival order). */
@@ -100,7 +141,7 @@ export class OutboxRelay {
     this.deviceCursor = devices.length < batchSize ? '' : devices[devices.length - 1]!;
     const share = Math.max(1, Math.floor(batchSize / devices.length));
     const rows: PendingPunch[] = [];
-    for (const serial of devices) rows.push(...this.store.outbox.nextUnpublishedOfDevice(serial, share));
+    for (const serial of devices) rows.push(...this.store.outbox.nextUnpublishedOfDevice(serial, share, this.reserved.get(serial) ?? 0));
     return rows.sort((a, b) => a.id - b.id);
   }
 

@@ -28,7 +28,7 @@ const UNSENT = 'published_at IS NULL AND rejected_reason IS NULL';
 export class PunchOutboxRepository {
   private readonly insertStmt: Statement;
   private readonly nextStmt: Statement<[number], OutboxPunch>;
-  private readonly nextOfDeviceStmt: Statement<[string, number], PendingPunch>;
+  private readonly nextOfDeviceStmt: Statement<[string, number, number], PendingPunch>;
   private readonly devicesAfterStmt: Statement<[string, number], { serial: string }>;
   private readonly markStmt: Statement<[string, string]>;
   private readonly countStmt: Statement<[], { count: number }>;
@@ -47,7 +47,7 @@ export class PunchOutboxRepository {
     this.nextOfDeviceStmt = db.prepare(
       `SELECT id, event_id AS eventId, device_serial AS deviceSerial, payload
        FROM punch_outbox INDEXED BY punch_outbox_device_unpublished
-       WHERE device_serial = ? AND ${UNSENT} ORDER BY id LIMIT ?`,
+       WHERE device_serial = ? AND id > ? AND ${UNSENT} ORDER BY id LIMIT ?`,
     );
     // A skip-scan of the (device_serial, id) index of unsent rows: one seek per device, however many rows
     // each device has buffered, instead of a DISTINCT over the whole backlog.
@@ -85,9 +85,9 @@ export class PunchOutboxRepository {
     return this.nextStmt.all(limit);
   }
 
-  /** The oldest unsent punches of one device, in id (= arrival) order. */
-  nextUnpublishedOfDevice(deviceSerial: string, limit: number): PendingPunch[] {
-    return this.nextOfDeviceStmt.all(deviceSerial, limit);
+  /** The oldest unsent punches of one device after id `afterId`, in id (= arrival) order. */
+  nextUnpublishedOfDevice(deviceSerial: string, limit: number, afterId = 0): PendingPunch[] {
+    return this.nextOfDeviceStmt.all(deviceSerial, afterId, limit);
   }
 
   /** Serials with unsent punches, in serial order, starting after `after` ('' = from the first). */
