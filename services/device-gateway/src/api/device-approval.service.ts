@@ -50,6 +50,16 @@ export class DeviceApprovalService {
     return result;
   }
 
+  /**
+   * A device first seen as pending and then added to the config file is approved by the file, but what it sent
+   * while pending is still held raw: replays it (at start-up), exactly like an approval through the API.
+   */
+  replayConfiguredDevices(now = new Date()): ApprovalResult[] {
+    return [...this.config.devices.keys()]
+      .filter((serial) => this.store.devices.get(serial) !== null && this.store.rawRequests.pendingForDevice(serial).length > 0)
+      .map((serial) => this.approve(serial, now));
+  }
+
   private replay(request: StoredRawRequest, timeZone: string, approvedAt: string, outcome: ApprovalResult): void {
     if (request.protocol !== 'zk-push2') {
       outcome.keptPending++;

@@ -9,7 +9,7 @@ import { admsUpload, CONFIGURED, deviceLocalTime, startTestGateway, type TestGat
 const TOKEN = 'local-admin-token-0123456789';
 const STRANGER = 'STRANGER01';
 type Gateway = TestGateway;
-const startGateway = (dataDir: string, env: Record<string, string> = {}) => startTestGateway(dataDir, env, process.env.TEST_LOG_LEVEL);
+const startGateway = (dataDir: string, env: Record<string, string> = {}, alsoConfigured: string[] = []) => startTestGateway(dataDir, env, process.env.TEST_LOG_LEVEL, alsoConfigured);
 const upload = admsUpload;
 
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -249,5 +249,19 @@ describe('local API', () => {
     expect(Object.keys(document.body.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{serial}/approve', '/api/v1/backlog', '/api/v1/quarantine', '/api/v1/quarantine/{id}', '/api/v1/presence', '/api/v1/reference', '/api/v1/reference/refresh']));
     expect(document.body.paths['/api/v1/quarantine'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'before', 'device']);
     expect((await fetch(`${gateway.api}/api/docs`)).status).toBe(200);
+  });
+
+  it('forwards what a pending device sent once it is added to the config file (replayed at start-up, once)', async () => {
+    const LATECOMER = 'LATECOMER1';
+    expect(await upload(gateway, LATECOMER, '51\t2024-06-03 09:00:00\t0\t1\n52\t2024-06-03 09:01:00\t0\t1\n')).toBe('OK: 2');
+    const outboxOf = () => sql<{ n: number }>('SELECT COUNT(*) AS n FROM punch_outbox WHERE device_serial = ?', LATECOMER).n;
+    expect(outboxOf()).toBe(0);
+    for (let restart = 0; restart < 2; restart++) {
+      await gateway.app.close();
+      gateway = await startGateway(dataDir, fullEnv(), [LATECOMER]);
+      expect(outboxOf()).toBe(2);
+    }
+    const { body } = await getJson(`${gateway.api}/api/v1/devices/${LATECOMER}`);
+    expect(body).toMatchObject({ status: 'approved', configured: true, pendingRequests: 0, backlog: { unsent: 2 } });
   });
 });

@@ -4,6 +4,7 @@ import { GatewayRuntime } from '../gateway-runtime';
 import { ReferenceSync } from '../reference/reference-sync';
 import { EdgeStore } from '../store/edge-store';
 import { AdminTokenGuard } from './admin-token.guard';
+import { ApprovalReplayOnStart } from './approval-replay.startup';
 import { BacklogController } from './backlog.controller';
 import { DashboardController } from './dashboard.controller';
 import { DeviceApprovalService } from './device-approval.service';
@@ -24,4 +25,5 @@ export const LOCAL_API_PROVIDERS: Provider[] = [
   { provide: DeviceListService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceListService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
   { provide: PresenceService, useFactory: (store: EdgeStore, config: GatewayConfig) => new PresenceService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
   { provide: DeviceApprovalService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceApprovalService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
+  ApprovalReplayOnStart,
 ];

@@ -23,9 +23,9 @@ export interface TestGateway {
  * schema as main.ts does, with one configured device. The uplink points at a closed port, so the outbox only
  * grows: backlog figures can be compared with the table exactly (the site is offline).
  */
-export async function startTestGateway(dataDir: string, env: Record<string, string> = {}, logLevel = 'silent'): Promise<TestGateway> {
+export async function startTestGateway(dataDir: string, env: Record<string, string> = {}, logLevel = 'silent', alsoConfigured: string[] = []): Promise<TestGateway> {
   const configFile = join(dataDir, 'gateway.yaml');
-  writeFileSync(configFile, `devices:\n  - serial: ${CONFIGURED}\n    name: Front door\n`);
+  writeFileSync(configFile, `devices:\n  - serial: ${CONFIGURED}\n    name: Front door\n${alsoConfigured.map((serial) => `  - serial: ${serial}\n`).join('')}`);
   const config = loadGatewayConfig({
     GATEWAY_ID: 'gw-api',
     TENANT_ID: 'tenant-api',
