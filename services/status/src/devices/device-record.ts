@@ -131,9 +131,3 @@ export function toDeviceRecord(hash: Record<string, string>): DeviceRecord | nul
   };
 }
 
-/** ioredis returns HGETALL from a Lua script as a flat [field, value, ...] array. */
-export function pairsToHash(flat: readonly string[]): Record<string, string> {
-  const hash: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
-  return hash;
-}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DependencyUnavailableError } from '@attendance/kafka';
 import { execOrThrow, StatusRedis } from '../redis/status-redis';
-import { pairsToHash, toDeviceRecord, type DeviceRecord } from './device-record';
+import { toDeviceRecord, type DeviceRecord } from './device-record';
 import type { DeviceUpdate } from './device-update';
 
 /** A state change (or a change of reasons within a state) to claim against the record it was computed from. */
@@ -24,16 +24,23 @@ export interface ClaimRequest {
 export class DeviceStore {
   constructor(private readonly redis: StatusRedis) {}
 
-  /** Applies updates (already one per device) and returns each device's record after its update. */
+  /** Applies updates (already one per device) and returns each device's record right after its update. */
   async apply(updates: readonly DeviceUpdate[]): Promise<DeviceRecord[]> {
     if (updates.length === 0) return [];
     const { keys } = this.redis;
     const pipeline = this.redis.pipeline();
     for (const u of updates) {
-      pipeline.statusApply(keys.device(u.tenantId, u.deviceSerial), keys.contactWatch(), keys.watchMember(u.tenantId, u.deviceSerial), ...u.ops);
+      const key = keys.device(u.tenantId, u.deviceSerial);
+      pipeline.statusApply(key, keys.contactWatch(), keys.watchMember(u.tenantId, u.deviceSerial), ...u.ops);
+      pipeline.hgetall(key);
     }
-    const results = await this.guard(() => execOrThrow<string[]>(pipeline));
-    return results.map((flat) => toDeviceRecord(pairsToHash(flat))).filter((r): r is DeviceRecord => r !== null);
+    const results = await this.guard(() => execOrThrow<unknown>(pipeline));
+    const records: DeviceRecord[] = [];
+    for (let i = 1; i < results.length; i += 2) {
+      const record = toDeviceRecord(results[i] as Record<string, string>);
+      if (record) records.push(record);
+    }
+    return records;
   }
 
   async read(devices: readonly { tenantId: string; deviceSerial: string }[]): Promise<(DeviceRecord | null)[]> {

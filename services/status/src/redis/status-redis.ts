@@ -8,7 +8,7 @@ import { StatusKeys } from './status-keys';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** KEYS then ARGV of APPLY_DEVICE_UPDATE, flat. */
-    statusApply(...keysThenArgs: string[]): Result<string[], Context>;
+    statusApply(...keysThenArgs: string[]): Result<number, Context>;
     /** KEYS then ARGV of CLAIM_TRANSITION, flat. */
     statusClaim(...keysThenArgs: string[]): Result<number, Context>;
   }
