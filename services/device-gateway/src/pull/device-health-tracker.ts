@@ -50,14 +50,17 @@ export class DeviceHealthTracker {
     const now = at.toISOString();
     this.store.transaction(() => {
       const before = this.states.get(serial);
-      this.states.patch(serial, { reachable: false, lastError: `${reason}: ${detail}`.slice(0, 1000), lastErrorAt: now }, now);
+      this.states.patch(serial, { reachable: false, lastError: `${toCode(reason)}: ${detail}`.slice(0, 1000), lastErrorAt: now }, now);
       if (before?.reachable !== false) {
         this.events.record({ type: 'offline', deviceSerial: serial, lastContactAt: before?.lastContactAt ?? null, reason: toCode(reason), occurredAt: now });
       }
     });
   }
 
-  /** An error that does not make the device unreachable (a refused command, a store failure). */
+  /**
+   * An error that does not make the device unreachable (a refused command, a store failure). Written as
+   * `<kebab-code>: <detail>`: the heartbeat reports the code as the device's last error class.
+   */
   error(serial: string, message: string, at = new Date()): void {
     const now = at.toISOString();
     this.states.patch(serial, { lastError: message.slice(0, 1000), lastErrorAt: now }, now);

@@ -193,9 +193,11 @@ export class HikvisionDeviceRunner implements PulledDevice {
         await this.pullByCursor(source);
         await this.backfillOpenGaps();
       } catch (error) {
-        const message = (error as Error).message;
+        const { name, message } = error as Error;
         this.options.logger.warn({ serial: this.serial, err: error }, 'Hikvision pull failed; retried next interval');
-        this.options.health.unreachable(this.serial, (error as Error).name === 'DigestAuthError' ? 'auth-failed' : 'pull-failed', message);
+        // A full disk is ours, not the device's: it stays reachable and keeps its events until we have room.
+        if (name === 'DiskBudgetExceededError') this.options.health.error(this.serial, `disk-budget-spent: ${message}`);
+        else this.options.health.unreachable(this.serial, name === 'DigestAuthError' ? 'auth-failed' : 'pull-failed', message);
       }
     });
   }
@@ -310,7 +312,7 @@ export class HikvisionDeviceRunner implements PulledDevice {
       if (state.reconnect) void this.track(this.pull('backfill'));
     } else if (state.type === 'disconnected') {
       this.options.logger.info({ serial: this.serial, reason: state.reason, detail: state.detail, retryInMs: state.retryInMs }, 'alertStream disconnected');
-      this.options.health.error(this.serial, `alertStream ${state.reason}: ${state.detail}`);
+      this.options.health.error(this.serial, `alert-stream-${state.reason}: ${state.detail}`);
     }
   }
 

@@ -51,7 +51,7 @@ export class PullRuntime {
 
   constructor(private readonly options: PullRuntimeOptions) {
     const { config } = options;
-    this.writer = new PulledBatchWriter(options.store, options.events, options.onPunchesStored);
+    this.writer = new PulledBatchWriter(options.store, options.events, options.onPunchesStored, options.diskBudget);
     this.health = new DeviceHealthTracker(options.store, options.events);
     const identity = { tenantId: config.tenantId, siteId: config.siteId, gatewayId: config.gatewayId };
     const hikvision = new Map<string, HikvisionDeviceRunner>();

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { PunchProtocol, PunchRawV1 } from '@attendance/contracts';
 import type { DeviceEventRecorder } from '../events/device-event-recorder';
+import type { DiskBudget } from '../store/disk-budget';
 import type { EdgeStore } from '../store/edge-store';
 import { DeviceStateRepository } from './device-state.repository';
 import { PullCursorRepository } from './pull-cursor.repository';
@@ -69,6 +70,8 @@ export class PulledBatchWriter {
     private readonly store: EdgeStore,
     private readonly events: DeviceEventRecorder,
     private readonly onPunchesStored: () => void,
+    /** When spent, nothing is stored (DESIGN.md 3.5): the records stay on the device and the cursor does not move. */
+    private readonly diskBudget?: DiskBudget,
   ) {
     this.cursors = new PullCursorRepository(store.db);
     this.states = new DeviceStateRepository(store.db);
@@ -85,7 +88,9 @@ export class PulledBatchWriter {
     return this.seenStmt.get(eventId, eventId)!.n === 1;
   }
 
+  /** @throws DiskBudgetExceededError before writing anything when the storage budget is spent. */
   write(batch: PulledBatch): PulledBatchOutcome {
+    this.diskBudget?.assertRoom();
     const now = batch.receivedAt.toISOString();
     const outcome = this.store.transaction((): PulledBatchOutcome => {
       const result: PulledBatchOutcome = { found: 0, new: 0, quarantined: 0, quarantinedBefore: 0, newEventIds: [] };

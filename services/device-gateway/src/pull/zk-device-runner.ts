@@ -198,7 +198,7 @@ export class ZkDeviceRunner implements PulledDevice {
         break;
       case 'error':
         if (event.stage === 'connect') this.options.health.unreachable(this.serial, event.code, event.message);
-        else this.options.health.error(this.serial, `${event.stage} ${event.code}: ${event.message}`);
+        else this.options.health.error(this.serial, `${event.code}: ${event.stage}: ${event.message}`);
         break;
       default:
         break;
