@@ -94,9 +94,11 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
     ({ app, url } = await startSyncCoordinatorInProcess({
       DATABASE_URL: database.url,
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      SYNC_PUNCH_COUNTS_FROM_BEGINNING: 'false', // the shared broker holds other suites' punches
       SYNC_CONSUMER_GROUP_PREFIX: `sync-rec-${suffix}`,
       SYNC_ADMIN_API_KEYS: `${key.entry},${otherKey.entry}`,
       SYNC_SCHEDULER_TICK_SECONDS: '1',
+      SYNC_RECONCILE_SETTLE_SECONDS: '0',
       SYNC_RECONCILE_WINDOW_HOURS: '2',
     }));
     pg = new Client({ connectionString: database.url });
@@ -113,6 +115,14 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
     });
     await producer.connect();
     completeness = await collectTopic(TOPICS.completeness.name);
+    // The punch-count group starts at the end of the topic: probe until a punch published now is counted.
+    await waitFor(async () => {
+      await producer.publish(TOPICS.punchAccepted, acceptedInHour(tenantId, siteId, 'PROBE', hoursBefore(hour, 30), 1, Math.floor(Math.random() * 1e6)));
+      return waitFor(async () => (await pg.query("SELECT 1 FROM sync.device_hour_counts WHERE tenant_id = $1 AND device_serial = 'PROBE'", [tenantId])).rowCount, {
+        description: 'probe counted',
+        timeoutMs: 3000,
+      }).catch(() => false);
+    }, { description: 'the punch-count consumer to be reading', timeoutMs: 60_000 });
   });
 
   afterAll(async () => {

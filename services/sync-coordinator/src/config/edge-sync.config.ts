@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { booleanFromEnv } from '@attendance/config';
 
 const seconds = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -9,10 +10,20 @@ const seconds = (min: number, max: number, fallback: number) => z.coerce.number(
 export const edgeSyncEnvShape = {
   /** Prefix of this service's consumer groups (`<prefix>.punch-counts`, `.heartbeats`, `.command-results`). */
   SYNC_CONSUMER_GROUP_PREFIX: z.string().min(1).max(200).default('sync-coordinator'),
+  /**
+   * A new punch-count consumer group starts at the beginning of `attendance.punch.accepted.v1` (so every
+   * accepted punch is counted). false starts at the end: only for tests on a broker shared with other suites.
+   */
+  SYNC_PUNCH_COUNTS_FROM_BEGINNING: booleanFromEnv.default(true),
   /** How often each device is reconciled. */
   SYNC_RECONCILE_INTERVAL_SECONDS: seconds(10, 7 * 86400, 3600),
   /** A scheduled run re-verifies at least this many complete hours (and everything since the watermark). */
   SYNC_RECONCILE_WINDOW_HOURS: seconds(1, 168, 24),
+  /**
+   * An hour is verified only this long after it ended, so punches of its last seconds still on their way
+   * (gateway → raw → ingest → accepted) do not show up as a mismatch and a needless backfill.
+   */
+  SYNC_RECONCILE_SETTLE_SECONDS: seconds(0, 3600, 300),
   /** How often the scheduler looks for due devices, expired commands and old dedupe rows. */
   SYNC_SCHEDULER_TICK_SECONDS: seconds(1, 3600, 30),
   /** Deadline of a command: a gateway that has not started it by then answers `expired`. */

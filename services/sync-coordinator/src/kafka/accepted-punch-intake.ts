@@ -35,7 +35,7 @@ export class AcceptedPunchIntake implements OnApplicationBootstrap, BeforeApplic
       logger: logger.child({ component: 'punch-count-consumer' }),
       metrics: kafka.metrics,
       // Counts must include every accepted punch ever published, so a new group starts at the beginning.
-      fromBeginning: true,
+      fromBeginning: config.SYNC_PUNCH_COUNTS_FROM_BEGINNING,
       handler: async (messages) => {
         const added = await counts.count(messages.map((m) => m.value));
         counted.inc(added);

@@ -31,7 +31,10 @@ export class CommandResultIntake implements OnApplicationBootstrap, BeforeApplic
       metrics: kafka.metrics,
       fromBeginning: true,
       handler: async (messages) => {
-        for (const { value } of messages) await reconciliation.onResult(value);
+        // Most results on the topic are not ours to apply (lease grants, other consumers' commands): one query
+        // finds the open commands of our runs, and only those results take a transaction.
+        const open = await reconciliation.openCommandIds(messages.map((m) => m.value.commandId));
+        for (const { value } of messages) if (open.has(value.commandId)) await reconciliation.onResult(value);
       },
     });
   }

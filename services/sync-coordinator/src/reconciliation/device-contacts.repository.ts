@@ -99,6 +99,8 @@ export class DeviceContactsRepository {
                        (SELECT complete_up_to FROM sync.site_completeness WHERE tenant_id = $1 AND site_id = coalesce(d.site_id, $2)))
        FROM unnest($3::text[], $4::text[]) AS t(serial, protocol)
        LEFT JOIN sync.devices d ON d.tenant_id = $1 AND d.serial = t.serial AND d.deleted_at IS NULL
+       -- a device deleted from the directory stays out, even while a gateway still sees it
+       WHERE NOT EXISTS (SELECT 1 FROM sync.devices x WHERE x.tenant_id = $1 AND x.serial = t.serial AND x.deleted_at IS NOT NULL)
        ON CONFLICT (tenant_id, device_serial) DO UPDATE SET protocol = EXCLUDED.protocol`,
       [heartbeat.tenantId, heartbeat.siteId, approved.map((d) => d.deviceSerial), approved.map((d) => d.protocol)],
     );

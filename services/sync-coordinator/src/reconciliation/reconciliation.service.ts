@@ -46,7 +46,8 @@ export class ReconciliationService {
 
   /** Starts the scheduled run of one device; null when nothing is due, no gateway reaches it, or one is running. */
   async startScheduled(device: { tenantId: string; deviceSerial: string; siteId: string; reconciledUpTo: Date }, now = new Date()): Promise<string | null> {
-    const window = scheduledWindow(now, device.reconciledUpTo, this.config.SYNC_RECONCILE_WINDOW_HOURS, VERIFY_COUNT_MAX_WINDOWS);
+    const settled = new Date(now.getTime() - this.config.SYNC_RECONCILE_SETTLE_SECONDS * 1000);
+    const window = scheduledWindow(settled, device.reconciledUpTo, this.config.SYNC_RECONCILE_WINDOW_HOURS, VERIFY_COUNT_MAX_WINDOWS);
     if (!window) return null;
     return this.db.transaction(async (tx) => {
       const contacts = new DeviceContactsRepository(tx);
@@ -104,6 +105,11 @@ export class ReconciliationService {
       this.logger.info({ tenantId, deviceSerial, runId, requestedBy, from: window.from, to: window.to }, 're-pull started');
       return { runId };
     });
+  }
+
+  /** Of these command ids, those of open commands of our runs. */
+  openCommandIds(commandIds: readonly string[]): Promise<Set<string>> {
+    return new RunsRepository(this.db).openAmong(commandIds);
   }
 
   /** Applies one command result. Idempotent: a result whose command is unknown or already completed is ignored. */

@@ -117,6 +117,13 @@ export class RunsRepository {
     return rows[0] ?? null;
   }
 
+  /** Which of these commands are ours and still open (results of other commands need no transaction). */
+  async openAmong(commandIds: readonly string[]): Promise<Set<string>> {
+    if (commandIds.length === 0) return new Set();
+    const rows = await this.sql.query<{ command_id: string }>('SELECT command_id FROM sync.run_commands WHERE command_id = ANY($1::uuid[]) AND outcome IS NULL', [commandIds]);
+    return new Set(rows.map((r) => r.command_id));
+  }
+
   /** The run, locked for the rest of the transaction (results of one run are applied one at a time). */
   async lock(runId: string): Promise<RunRow | null> {
     const rows = await this.sql.query<RunRow>('SELECT * FROM sync.reconciliation_runs WHERE id = $1 FOR UPDATE', [runId]);
