@@ -195,6 +195,18 @@ describe('gateway commands over Kafka', () => {
     expect(hik.stats.searches).toBe(searchesAfterFirst);
   });
 
+  it('sends push-users to an ADMS device as DATA UPDATE/DELETE USERINFO and reports its return codes', async () => {
+    const push = command({ type: 'push-users', args: { deviceSerial: admsSerial, upsertDeviceUserIds: ['0031'], deleteDeviceUserIds: ['0032'] } });
+    await publish(push);
+    await until('the device to run the user commands', async () => {
+      await adms.runCommands();
+      return adms.commandsRun.filter((c) => c.command.includes('USERINFO')).length === 2;
+    });
+    expect(adms.commandsRun.filter((c) => c.command.includes('USERINFO')).map((c) => c.command)).toEqual(['DATA UPDATE USERINFO PIN=0031', 'DATA DELETE USERINFO PIN=0032']);
+    // The simulated firmware does not implement user writes and answers -1002, as real devices do for unknown commands.
+    expect(await resultOf(push.commandId)).toMatchObject({ outcome: 'failed', deviceSerial: admsSerial, error: { class: 'device-return-code', deviceReturnCode: '-1002' } });
+  });
+
   it('stores lease grants with their fencing token and refuses an older token', async () => {
     const grant = command({ type: 'lease-grant', args: { deviceSerial: zkSerial, leaseId: randomUUID(), fencingToken: 7, expiresAt: new Date(Date.now() + 3_600_000).toISOString() } });
     const stale = command({ type: 'lease-grant', args: { deviceSerial: zkSerial, leaseId: randomUUID(), fencingToken: 6, expiresAt: new Date(Date.now() + 3_600_000).toISOString() } });
@@ -211,11 +223,13 @@ describe('gateway commands over Kafka', () => {
     );
     const pushUsers = command({ type: 'push-users', args: { deviceSerial: zkSerial, upsertDeviceUserIds: ['1'], deleteDeviceUserIds: [] } });
     const unknownType = { ...command({ type: 'reload-roster', args: { full: false } }), type: 'format-device', args: {} } as unknown as GatewayCommandV1;
+    const reload = command({ type: 'reload-roster', args: { full: true } });
     await producer.sendRaw(TOPICS.gatewayCommand.name, [{ key: gatewayId, value: JSON.stringify(unknownType) }]);
-    await publish(expired, pushUsers);
+    await publish(expired, pushUsers, reload);
     expect(await resultOf(expired.commandId)).toMatchObject({ outcome: 'expired', startedAt: null, error: { class: 'deadline-passed' } });
     expect(await resultOf(pushUsers.commandId)).toMatchObject({ outcome: 'rejected', error: { class: 'unsupported-command' } });
     expect(await resultOf(unknownType.commandId)).toMatchObject({ outcome: 'rejected', type: 'format-device', error: { class: 'invalid-command' } });
+    expect(await resultOf(reload.commandId)).toMatchObject({ outcome: 'rejected', deviceSerial: null, error: { class: 'not-configured' } });
   });
 });
 

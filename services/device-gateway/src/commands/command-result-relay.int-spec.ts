@@ -7,6 +7,7 @@ import { waitFor } from '@attendance/testing';
 import type { GatewayCommandResultV1 } from '@attendance/contracts';
 import { EdgeStore } from '../store/edge-store';
 import { buildCommandResult } from './command-result';
+import { GatewayCommandExecutor, type CommandExecutorDeps } from './command-executor';
 import { CommandResultRelay, type ResultPublisher } from './command-result-relay';
 import { GatewayCommandRepository } from './gateway-command.repository';
 
@@ -49,6 +50,25 @@ describe(CommandResultRelay.name, () => {
     expect(failuresLeft).toBeLessThan(0);
     expect(published.map((r) => r.commandId).sort()).toEqual(commands.map((c) => c.commandId).sort());
     expect(repository.resultOf(commands[0]!.commandId)!.publishedAt).not.toBeNull();
+  });
+
+  it('reports a command that was running when the gateway stopped as interrupted, and never runs it again', async () => {
+    const repository = new GatewayCommandRepository(store.db);
+    const c = { ...envelope(), type: 'backfill', issuedAt: new Date(Date.now() - 1000).toISOString(), deadline: new Date(Date.now() + 60_000).toISOString() };
+    const now = new Date().toISOString();
+    repository.receive({ commandId: c.commandId, type: c.type, deviceSerial: 'D1', payload: JSON.stringify(c), deadline: c.deadline }, now);
+    expect(repository.markRunning(c.commandId, now)).toBe(true);
+    const executor = new GatewayCommandExecutor({
+      repository,
+      store,
+      onResult: () => undefined,
+      logger: createRootLogger({ service: 'test', version: 'test', level: 'silent' }),
+      idlePollMs: 20,
+    } as unknown as CommandExecutorDeps);
+    executor.start();
+    await executor.stop();
+    expect(repository.get(c.commandId)!.status).toBe('done');
+    expect(repository.resultOf(c.commandId)!.result).toMatchObject({ outcome: 'failed', startedAt: now, error: { class: 'interrupted' } });
   });
 
   it('recognises a redelivered commandId', () => {
