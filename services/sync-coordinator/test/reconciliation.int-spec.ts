@@ -317,6 +317,36 @@ describe('reconciliation, re-pull and completeness against real Kafka and Postgr
     expect(gaps.rows).toEqual([{ run_id: run!.runId }]);
   });
 
+  it('waits for the edge backlog of a device to drain before reconciling it', async () => {
+    const site = 'site-d';
+    const busySerial = `BKL-${suffix}`;
+    const busyGateway = `gw-bkl-${suffix}`;
+    await directory.site(tenantId, site);
+    await directory.gateway(tenantId, site, busyGateway);
+    await directory.device(tenantId, site, busySerial, 'zk-push2', hoursBefore(hour, 2));
+    const busy = new FakeGateway(busyGateway, tenantId, site, [{ serial: busySerial, protocol: 'zk-push2', reachable: true, backlog: 40 }], async (command) =>
+      command.type === 'verify-count'
+        ? { deviceSerial: busySerial, outcome: 'succeeded', startedAt: new Date().toISOString(), counts: null, deviceCounts: command.args.windows.map((w) => ({ ...w, count: 0 })), error: null }
+        : null,
+    );
+    gateways.push(busy);
+    await busy.start();
+    await waitFor(
+      async () => (await pg.query('SELECT 1 FROM sync.gateway_device_contacts WHERE device_serial = $1 AND backlog_count = 40', [busySerial])).rowCount === 1,
+      { description: 'the backlog reported', timeoutMs: 30_000 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // three scheduler ticks
+    expect(busy.commandsOf('verify-count')).toEqual([]);
+    expect(await runsOf(busySerial)).toEqual([]);
+
+    busy.devices[0]!.backlog = 0;
+    const [run] = await waitFor(async () => {
+      const runs = await runsOf(busySerial);
+      return runs.length > 0 && runs[0]!.status !== 'running' ? runs : null;
+    }, { description: 'the run once the backlog drained', timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'succeeded', report: { windowsVerified: 2 } });
+  });
+
   it('answers bad re-pull requests with clear 4xx', async () => {
     const now = Date.now();
     const backwards = await api(`/api/v1/admin/devices/${serial}/repull`, {

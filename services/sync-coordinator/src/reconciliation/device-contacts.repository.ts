@@ -60,14 +60,15 @@ export class DeviceContactsRepository {
     }
     await this.sql.query(
       `INSERT INTO sync.gateway_device_contacts AS c
-         (tenant_id, device_serial, gateway_id, site_id, protocol, reachable, last_contact_at, unreachable_since, heartbeat_sent_at, heartbeat_interval_s, updated_at)
-       SELECT $1, serial, $2, $3, protocol, reachable, last_contact, unreachable_since, $4, $5, now()
-       FROM unnest($6::text[], $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[])
-         AS t(serial, protocol, reachable, last_contact, unreachable_since)
+         (tenant_id, device_serial, gateway_id, site_id, protocol, reachable, last_contact_at, unreachable_since, heartbeat_sent_at, heartbeat_interval_s, backlog_count, updated_at)
+       SELECT $1, serial, $2, $3, protocol, reachable, last_contact, unreachable_since, $4, $5, backlog, now()
+       FROM unnest($6::text[], $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[], $11::integer[])
+         AS t(serial, protocol, reachable, last_contact, unreachable_since, backlog)
        ON CONFLICT (tenant_id, device_serial, gateway_id) DO UPDATE SET
          site_id = EXCLUDED.site_id, protocol = EXCLUDED.protocol, reachable = EXCLUDED.reachable,
          last_contact_at = EXCLUDED.last_contact_at, unreachable_since = EXCLUDED.unreachable_since,
-         heartbeat_sent_at = EXCLUDED.heartbeat_sent_at, heartbeat_interval_s = EXCLUDED.heartbeat_interval_s, updated_at = now()
+         heartbeat_sent_at = EXCLUDED.heartbeat_sent_at, heartbeat_interval_s = EXCLUDED.heartbeat_interval_s,
+         backlog_count = EXCLUDED.backlog_count, updated_at = now()
        WHERE c.heartbeat_sent_at < EXCLUDED.heartbeat_sent_at`,
       [
         heartbeat.tenantId,
@@ -80,6 +81,7 @@ export class DeviceContactsRepository {
         approved.map((d) => d.reachable),
         approved.map((d) => d.lastContactAt),
         unreachableSince,
+        approved.map((d) => d.backlogCount),
       ],
     );
     const real = gaps.filter((g) => g.from < g.to);
@@ -133,6 +135,17 @@ export class DeviceContactsRepository {
       [tenantId, deviceSerial],
     );
     return rows[0]?.gateway_id ?? null;
+  }
+
+  /** Punches of the device still waiting at the edge, as its gateways last reported (fresh heartbeats only). */
+  async edgeBacklog(tenantId: string, deviceSerial: string): Promise<number> {
+    const rows = await this.sql.query<{ n: string | null }>(
+      `SELECT sum(backlog_count) AS n FROM sync.gateway_device_contacts
+       WHERE tenant_id = $1 AND device_serial = $2
+         AND heartbeat_sent_at > now() - make_interval(secs => ${SILENT_AFTER_PERIODS} * heartbeat_interval_s)`,
+      [tenantId, deviceSerial],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Out-of-contact spells not yet backfilled. */

@@ -56,6 +56,11 @@ export class ReconciliationService {
         this.logger.debug({ tenantId: device.tenantId, deviceSerial: device.deviceSerial }, 'no gateway reaches the device; reconciliation skipped');
         return null;
       }
+      // Punches still queued at the edge would read as a mismatch and a backfill would re-read them: wait.
+      if ((await contacts.edgeBacklog(device.tenantId, device.deviceSerial)) > 0) {
+        this.logger.debug({ tenantId: device.tenantId, deviceSerial: device.deviceSerial }, 'edge backlog not drained; reconciliation deferred');
+        return null;
+      }
       // Claimed only once a gateway is known: a device nobody reaches is retried at the next tick.
       if (!(await new WatermarksRepository(tx).claim(device.tenantId, device.deviceSerial, this.config.SYNC_RECONCILE_INTERVAL_SECONDS))) return null;
       const runId = randomUUID();

@@ -15,6 +15,8 @@ export interface FakeDevice {
   serial: string;
   protocol: PunchProtocol;
   reachable: boolean;
+  /** Punches of the device waiting at the edge (0 when absent). */
+  backlog?: number;
 }
 
 export type Responder = (command: GatewayCommandV1) => Promise<Omit<GatewayCommandResultV1, 'commandId' | 'type' | 'tenantId' | 'siteId' | 'gatewayId' | 'completedAt'> | null>;
@@ -151,7 +153,7 @@ export class FakeGateway {
           clockSkewSeconds: 0,
           clockSkewMeasuredAt: now.toISOString(),
           capacity: null,
-          backlogCount: 0,
+          backlogCount: d.backlog ?? 0,
           lease: live ? lease : null,
           lastErrorClass: null,
         };
