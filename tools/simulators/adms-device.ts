@@ -69,7 +69,7 @@ export class AdmsDevice {
 
   /** Uploads the log entries recorded since the last push (except dropped ones); they count as sent on `OK: n`. */
   async pushNew(): Promise<AdmsReply | null> {
-    const fresh = this.attendanceLog.slice(this.pushedUpTo).filter((p) => !this.droppedFromPush.has(p));
+    const fresh = this.unpushed();
     const upTo = this.attendanceLog.length;
     if (fresh.length === 0) {
       this.pushedUpTo = upTo;
@@ -78,6 +78,11 @@ export class AdmsDevice {
     const reply = await this.uploadPunches(fresh);
     if (isOkReply(reply, fresh.length)) this.pushedUpTo = upTo;
     return reply;
+  }
+
+  /** Log entries the next pushNew() will upload (recorded since the last acknowledged push, not dropped). */
+  unpushed(): AttlogPunch[] {
+    return this.attendanceLog.slice(this.pushedUpTo).filter((p) => !this.droppedFromPush.has(p));
   }
 
   /**

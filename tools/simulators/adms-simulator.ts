@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
-import { AdmsDevice, isOkReply, type AttlogPunch } from './adms-device';
+import { AdmsDevice, isOkReply } from './adms-device';
 
 /**
  * Demo and load driver: N simulated ADMS devices punching against a gateway.
  *   node tools/build/run-ts.mjs tools/simulators/adms-simulator.ts --gateway http://127.0.0.1:8081 --devices 3
- * Each device handshakes, then every interval uploads 1-3 punches of random employees. Like real firmware,
- * a batch that is not acknowledged with `OK: n` is kept and sent again (with the same lines) after a pause.
+ * Each device handshakes, then every interval records 1-3 punches of random employees in its own log and
+ * uploads them. Like real firmware, a batch that is not acknowledged with `OK: n` is kept and sent again
+ * after a pause. Every interval it also polls getrequest and runs the gateway's commands (DATA QUERY ATTLOG
+ * re-uploads a window of its log, VERIFY SUM ATTLOG answers the count). `--drop-every N` loses every Nth
+ * punch on the push path (kept in the log), so reconciliation has something to recover.
  */
 const { values } = parseArgs({
   options: {
@@ -16,6 +19,7 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '2000' },
     employees: { type: 'string', default: '50' },
     'max-uploads': { type: 'string', default: '0' },
+    'drop-every': { type: 'string', default: '0' },
   },
 });
 
@@ -23,8 +27,9 @@ const deviceCount = positiveInt(values.devices, 'devices');
 const intervalMs = positiveInt(values['interval-ms'], 'interval-ms');
 const employees = positiveInt(values.employees, 'employees');
 const maxUploads = Number(values['max-uploads']);
+const dropEvery = Number(values['drop-every']);
 let stopping = false;
-const totals = { acknowledged: 0, retries: 0 };
+const totals = { acknowledged: 0, retries: 0, dropped: 0, commands: 0 };
 
 async function runDevice(index: number): Promise<void> {
   const serial = `${values['serial-prefix']}${String(index + 1).padStart(4, '0')}`;
@@ -35,23 +40,32 @@ async function runDevice(index: number): Promise<void> {
     log({ serial, event: 'handshake', timeZoneOption: reply.options.get('TimeZone') });
   });
   let uploads = 0;
-  let pending: AttlogPunch[] = [];
+  let recorded = 0;
   while (!stopping && (maxUploads === 0 || uploads < maxUploads)) {
-    if (pending.length === 0) {
-      const count = 1 + Math.floor(Math.random() * 3);
-      pending = Array.from({ length: count }, () => device.punchNow(String(1 + Math.floor(Math.random() * employees))));
+    const count = 1 + Math.floor(Math.random() * 3);
+    for (let i = 0; i < count; i++) {
+      recorded++;
+      const dropFromPush = dropEvery > 0 && recorded % dropEvery === 0;
+      if (dropFromPush) totals.dropped++;
+      device.recordPunch(device.punchNow(String(1 + Math.floor(Math.random() * employees))), { dropFromPush });
     }
     try {
-      const reply = await device.uploadPunches(pending);
-      if (isOkReply(reply, pending.length)) {
-        totals.acknowledged += pending.length;
-        log({ serial, event: 'uploaded', punches: pending.length, reply: reply.body.trim() });
-        pending = [];
+      // Unacknowledged punches stay in the log after the last pushed one and go again next round.
+      const sending = device.unpushed().length;
+      const reply = await device.pushNew();
+      if (reply === null || isOkReply(reply, sending)) {
+        if (reply) {
+          totals.acknowledged += sending;
+          log({ serial, event: 'uploaded', punches: sending, reply: reply.body.trim() });
+        }
         uploads++;
       } else {
         totals.retries++;
         log({ serial, event: 'not-acknowledged', status: reply.status, reply: reply.body.trim().slice(0, 80) });
       }
+      const ran = await device.runCommands();
+      totals.commands += ran.length;
+      for (const command of ran) log({ serial, event: 'command', id: command.id, command: command.command, answer: command.answer.split('\n')[0] });
     } catch (error) {
       totals.retries++;
       log({ serial, event: 'gateway-unreachable', error: (error as Error).message });

@@ -89,9 +89,6 @@ export class AdmsUploadService {
     const table = upload.table.toUpperCase();
     // NOTE: uploads rarely repeat pushver; the version from the handshake decides then
     const protocol = admsProtocol(upload.pushVersion ?? this.store.devices.get(upload.serial)?.pushVersion ?? null, table);
-    let newestPunchAt: string | null = null;
-    let newestLocalTime: string | null = null;
-    let realtimeRecords = 0;
     const outcome = this.store.transaction((): AdmsUploadOutcome => {
       const deviceStatus = this.reporter.contact({ serial: upload.serial, configured: device !== undefined, protocol, pushVersion: upload.pushVersion, now, remoteAddress: upload.remoteAddress });
       // NOTE: a device approved through the local API but not (yet) in the config file uses the site's zone
@@ -135,20 +132,18 @@ export class AdmsUploadService {
             })()
           : { ...parseAttlogBody(upload.body), ignored: 0 };
       const stored = this.storePunches(parsed.records, parsed.rejected, { serial: upload.serial, timeZone, protocol, rawRequestId, receivedAt: upload.receivedAt, stamp: upload.stamp, now }, quarantine);
-      newestPunchAt = stored.newestPunchAt;
-      newestLocalTime = stored.newestLocalTime;
-      realtimeRecords = parsed.records.length;
+      // In the same transaction: one commit (one fsync) per upload, as before clock skew was measured.
+      if (approved) this.measureClock(upload, stored.newestPunchAt, stored.newestLocalTime, parsed.records.length);
       const acknowledged = parsed.records.length + parsed.rejected.length + parsed.ignored;
       return { acknowledged, punches: stored.punches, quarantined: parsed.records.length - stored.punches + parsed.rejected.length, deviceStatus, reply: table === 'RTLOG' ? 'OK' : `OK: ${acknowledged}` };
     });
     if (outcome.punches > 0) this.onPunchesStored();
-    this.measureClock(upload, newestPunchAt, newestLocalTime, realtimeRecords, outcome.deviceStatus);
     return outcome;
   }
 
   /** Clock skew where ADMS reveals the device's time: a `Date:` request header, else a realtime punch. */
-  private measureClock(upload: AdmsUpload, newestPunchAt: string | null, newestLocalTime: string | null, records: number, status: 'approved' | 'pending'): void {
-    if (status !== 'approved' || !this.health) return;
+  private measureClock(upload: AdmsUpload, newestPunchAt: string | null, newestLocalTime: string | null, records: number): void {
+    if (!this.health) return;
     if (upload.deviceClock) {
       this.deviceInfo.clock(upload.serial, upload.deviceClock.getTime() - upload.receivedAt.getTime(), null, upload.receivedAt);
       return;
