@@ -129,6 +129,15 @@ describe('WebSocket devices', () => {
     });
   });
 
+  it('closes a connection that never says hello (4408)', async () => {
+    gateway = await new WsTestGateway([wsDevice('WS1')]).start({ helloTimeoutMs: 200 });
+    const silent = new WsDevice('WS1', TOKEN, gateway.url);
+    devices.push(silent);
+    await silent.connect({ skipHello: true });
+    await waitUntil(() => silent.closed !== null);
+    expect(silent.closed).toEqual({ code: 4408, reason: 'hello-timeout' });
+  });
+
   it('with the disk budget spent: nack storage-full (retryable), nothing stored', async () => {
     gateway = await new WsTestGateway([wsDevice('WS1')], 1).start();
     const { device } = await connect();
