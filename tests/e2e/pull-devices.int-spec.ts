@@ -133,6 +133,9 @@ describe('pull-mode devices wired into the gateway runtime', () => {
       zk.records.push({ uid: 5, userId: '91', verify: 1, state: 0, time: '2024-03-02 09:15:00' });
       await until(() => byUser(zkSerial, '91').length === 1);
       expect(byUser(zkSerial, '91')[0]).toMatchObject({ source: 'backfill', punchedAt: '2024-03-02T03:45:00Z' });
+      // The device returned its whole log; only the record not handled before was built and stored.
+      const read = runtime.store.db.prepare("SELECT query FROM raw_request WHERE device_serial = ? AND table_name = 'ATTLOG' ORDER BY id DESC LIMIT 1").get(zkSerial) as { query: string };
+      expect(read.query).toMatch(/trigger=reconnect .*records=5 unseen=1 /);
       const all = punches(zkSerial);
       expect(all).toHaveLength(4);
       expect(new Set(all.map((p) => p.eventId)).size).toBe(4);

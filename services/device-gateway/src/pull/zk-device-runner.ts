@@ -20,7 +20,7 @@ import {
 import type { DeviceHealthTracker } from './device-health-tracker';
 import type { PulledDevice, WindowReadOutcome } from './pulled-device';
 import type { PulledBatchWriter, PulledRecord } from './pulled-batch-writer';
-import { inWindow, type UtcWindow } from './utc-window';
+import { deviceLocalTime, inWindow, type UtcWindow } from './utc-window';
 
 export interface ZkDeviceRunnerOptions {
   device: ZkTcpDeviceConfig;
@@ -44,6 +44,12 @@ export class ZkDeviceRunner implements PulledDevice {
   readonly protocol = 'zk-tcp' as const;
   readonly serial: string;
   private poller: ZkDevicePoller | null = null;
+  /**
+   * Raw records already handled by a read of this process (stored, known or quarantined). The device returns
+   * its whole log on every read; building a punch (identity, contract check) is what costs, so records seen
+   * before are not built again. Same bytes, same punch: nothing is lost by skipping them. Reset on restart.
+   */
+  private readonly handled = new Set<string>();
   private readonly context: ZkDeviceContext;
   private readonly remoteAddress: string;
 
@@ -115,7 +121,7 @@ export class ZkDeviceRunner implements PulledDevice {
       const users = new ZkUserDirectory((await session.readUsers()).users);
       const read = await session.readAttendanceLog();
       const receivedAt = new Date();
-      const records = this.build(read.records, { receivedAt, source: 'backfill', users }).filter(
+      const records = this.build(nearWindow(read.records, window, this.options.device.timeZone), { receivedAt, source: 'backfill', users }).filter(
         (r) => !r.built.ok || inWindow(r.built.punch.punchedAt, window),
       );
       const stored = this.options.writer.write({
@@ -136,7 +142,8 @@ export class ZkDeviceRunner implements PulledDevice {
       const users = new ZkUserDirectory((await session.readUsers()).users);
       const read = await session.readAttendanceLog();
       if (!read.complete) throw new Error(`device log read incomplete: ${read.incompleteReasons.join('; ')}`);
-      const punches = this.build(read.records, { receivedAt: new Date(), source: 'backfill', users }).flatMap((r) => (r.built.ok ? [r.built.punch] : []));
+      const near = read.records.filter((r) => windows.some((w) => nearWindow([r], w, this.options.device.timeZone).length > 0));
+      const punches = this.build(near, { receivedAt: new Date(), source: 'backfill', users }).flatMap((r) => (r.built.ok ? [r.built.punch] : []));
       // The device's count is of records; one punch identity counts once, as the cloud counts.
       return windows.map((w) => new Set(punches.filter((p) => inWindow(p.punchedAt, w)).map((p) => p.eventId)).size);
     });
@@ -145,16 +152,18 @@ export class ZkDeviceRunner implements PulledDevice {
   private async storeRead(batch: ZkLogBatch): Promise<void> {
     const receivedAt = new Date();
     const { read } = batch;
-    const records = this.build(read.records, { receivedAt, source: sourceOf(batch.trigger), users: batch.users });
+    const unseen = read.records.filter((r) => !this.handled.has(r.rawHex));
+    const records = this.build(unseen, { receivedAt, source: sourceOf(batch.trigger), users: batch.users });
     const stored = this.options.writer.write({
       deviceSerial: this.serial,
       protocol: 'zk-tcp',
       punchProtocol: 'zk-tcp',
       tableName: 'ATTLOG',
-      query: `read trigger=${batch.trigger} connection=${batch.connection} records=${read.records.length} expected=${read.expectedCount} complete=${read.complete}`,
+      query: `read trigger=${batch.trigger} connection=${batch.connection} records=${read.records.length} unseen=${unseen.length} expected=${read.expectedCount} complete=${read.complete}`,
       receivedAt,
       records,
     });
+    for (const record of unseen) this.handled.add(record.rawHex);
     this.options.health.contact(this.serial, 'zk-tcp', this.remoteAddress, receivedAt);
     this.options.health.capacity(this.serial, read.freeSizes.records, read.freeSizes.recordCapacity > 0 ? read.freeSizes.recordCapacity : null, receivedAt);
     if (stored.new > 0 || stored.quarantined > 0) {
@@ -204,6 +213,18 @@ export class ZkDeviceRunner implements PulledDevice {
         break;
     }
   }
+}
+
+/**
+ * Records whose device-local time lies within a day and a bit of the window (any zone offset and DST shift),
+ * plus those without a readable time (they are quarantined, not silently left out): only these can be in the
+ * window, and only these are worth building into punches, which is the expensive part of a full-log read.
+ */
+function nearWindow(records: readonly ZkAttendanceRecord[], window: UtcWindow, timeZone: string): ZkAttendanceRecord[] {
+  const margin = 26 * 3_600_000;
+  const low = deviceLocalTime(new Date(Date.parse(window.from) - margin), timeZone).replace(' ', 'T');
+  const high = deviceLocalTime(new Date(Date.parse(window.to) + margin), timeZone).replace(' ', 'T');
+  return records.filter((r) => r.localTime === null || (r.localTime >= low && r.localTime <= high));
 }
 
 function sourceOf(trigger: ZkReadTrigger): 'pull' | 'backfill' {
