@@ -243,4 +243,17 @@ describe(BatchConsumer.name, () => {
     expect(calls.flat().slice(-4)).toEqual(['c', 'd', 'e', 'f']);
     expect(consumer.dependencyProblem()).toBeNull();
   });
+
+  it('gives the handler the headers as strings, also in a spread copy of the message', async () => {
+    const seen: { own: Record<string, string>; copy: Record<string, string> }[] = [];
+    const { topic, consumer } = await setUp(async (messages) => {
+      for (const m of messages) seen.push({ own: m.headers, copy: { ...m }.headers });
+    });
+    await producer.publish(topic, [{ id: 'a', n: 1 }], { correlationId: 'corr-1' });
+    await consumer.start();
+
+    await waitFor(() => seen.length === 1, { description: 'the message', timeoutMs: 30_000 });
+    expect(seen[0]!.own).toMatchObject({ [KAFKA_HEADERS.ceType]: topic.name, [KAFKA_HEADERS.ceId]: expect.any(String), [KAFKA_HEADERS.correlationId]: 'corr-1' });
+    expect(seen[0]!.copy).toEqual(seen[0]!.own);
+  });
 });

@@ -57,6 +57,8 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
       logger: logger.child({ component: 'punch-consumer' }),
       metrics: kafka.metrics,
       maxBatchSize: config.INGEST_MAX_BATCH,
+      // A raw punch is ~1.6 KB on the wire with its headers: fetch enough for a full batch (2 MB gave 1,300).
+      maxBytesPerPartition: config.INGEST_MAX_BATCH * 2048,
       partitionsConsumedConcurrently: config.INGEST_PARTITION_CONCURRENCY,
       sessionTimeoutMs: config.INGEST_SESSION_TIMEOUT_MS,
       handler: async (messages) => {
