@@ -224,12 +224,18 @@ describe('gateway commands over Kafka', () => {
     const pushUsers = command({ type: 'push-users', args: { deviceSerial: zkSerial, upsertDeviceUserIds: ['1'], deleteDeviceUserIds: [] } });
     const unknownType = { ...command({ type: 'reload-roster', args: { full: false } }), type: 'format-device', args: {} } as unknown as GatewayCommandV1;
     const reload = command({ type: 'reload-roster', args: { full: true } });
+    const forAnotherGateway = command({ type: 'reload-roster', args: { full: false } }, { gatewayId: `other-${suffix}` });
     await producer.sendRaw(TOPICS.gatewayCommand.name, [{ key: gatewayId, value: JSON.stringify(unknownType) }]);
+    // Sent on this gateway's key, so it shares the partition and is consumed before the commands after it.
+    await producer.sendRaw(TOPICS.gatewayCommand.name, [{ key: gatewayId, value: JSON.stringify(forAnotherGateway) }]);
     await publish(expired, pushUsers, reload);
     expect(await resultOf(expired.commandId)).toMatchObject({ outcome: 'expired', startedAt: null, error: { class: 'deadline-passed' } });
     expect(await resultOf(pushUsers.commandId)).toMatchObject({ outcome: 'rejected', error: { class: 'unsupported-command' } });
     expect(await resultOf(unknownType.commandId)).toMatchObject({ outcome: 'rejected', type: 'format-device', error: { class: 'invalid-command' } });
     expect(await resultOf(reload.commandId)).toMatchObject({ outcome: 'rejected', deviceSerial: null, error: { class: 'not-configured' } });
+    // Another gateway's command is neither recorded nor answered here.
+    expect(runtime.commands.repository.get(forAnotherGateway.commandId)).toBeNull();
+    expect(resultsOf(forAnotherGateway.commandId)).toEqual([]);
   });
 });
 
