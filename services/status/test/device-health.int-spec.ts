@@ -165,4 +165,19 @@ describe('status device health', () => {
     await producer.publish(topics.commandResult, [result('succeeded', 4)]);
     await waitFor(async () => (await device('ERR-1'))?.state === 'healthy', { description: 'ERR-1 recovered', timeoutMs: 30_000 });
   });
+
+  it('turns a device offline once silent even when its last contacts were too close to move the watch', async () => {
+    const serial = 'CHATTY-1';
+    const gatewayId = `gw-${uniqueSuffix()}`;
+    const start = Date.now();
+    // Contacts 100 ms apart: under the watch granularity (400 ms here), so only the first one scores the watch.
+    const beats = [0, 100, 200, 300].map((offset) => {
+      const at = new Date(start + offset);
+      return aHeartbeat({ tenantId: tenant, siteId: 'site-f', gatewayId, at, devices: [aHeartbeatDevice(serial, at)] });
+    });
+    await producer.publish(topics.heartbeat, beats);
+    const offline = await waitFor(() => eventsOf(serial).find((e) => e.state === 'offline'), { description: 'CHATTY-1 offline', timeoutMs: 30_000 });
+    expect(offline.record.lastContactAt).toBe(new Date(start + 300).toISOString());
+    expect(eventsOf(serial).map((e) => e.state)).toEqual(['healthy', 'offline']);
+  });
 });

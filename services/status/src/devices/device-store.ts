@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { STATUS_CONFIG, type StatusConfig } from '../config/status.config';
 import { DependencyUnavailableError } from '@attendance/kafka';
 import { execOrThrow, StatusRedis } from '../redis/status-redis';
 import { toDeviceRecord, type DeviceRecord } from './device-record';
@@ -22,7 +23,15 @@ export interface ClaimRequest {
  */
 @Injectable()
 export class DeviceStore {
-  constructor(private readonly redis: StatusRedis) {}
+  /** How far the contact watch may lag a device's last contact (see APPLY_DEVICE_UPDATE). */
+  private readonly watchGranularityMs: string;
+
+  constructor(
+    private readonly redis: StatusRedis,
+    @Inject(STATUS_CONFIG) config: StatusConfig,
+  ) {
+    this.watchGranularityMs = String(Math.min(60_000, Math.floor((config.STATUS_OFFLINE_AFTER_SECONDS * 1000) / 10)));
+  }
 
   /** Applies updates (already one per device) and returns each device's record right after its update. */
   async apply(updates: readonly DeviceUpdate[]): Promise<DeviceRecord[]> {
@@ -31,7 +40,7 @@ export class DeviceStore {
     const pipeline = this.redis.pipeline();
     for (const u of updates) {
       const key = keys.device(u.tenantId, u.deviceSerial);
-      pipeline.statusApply(key, keys.contactWatch(), keys.watchMember(u.tenantId, u.deviceSerial), ...u.ops);
+      pipeline.statusApply(key, keys.contactWatch(), keys.watchMember(u.tenantId, u.deviceSerial), this.watchGranularityMs, ...u.ops);
       pipeline.hgetall(key);
     }
     const results = await this.guard(() => execOrThrow<unknown>(pipeline));

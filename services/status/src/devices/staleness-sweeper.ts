@@ -74,6 +74,15 @@ export class StalenessSweeper implements OnApplicationBootstrap, OnApplicationSh
           await execOrThrow(pipeline);
         }
         claimed += await this.reconciler.reconcile(live, nowMs);
+        // Devices heard from since their watch score was set: bring the score up (GT: never backwards), so
+        // they are not read again until they really fall silent. A device that went offline meanwhile and is
+        // re-scored here is dropped by the next sweep.
+        const alive = live.filter((r) => r.lastContactAt !== null && r.lastContactAt > cutoff);
+        if (alive.length > 0) {
+          const pipeline = this.redis.pipeline();
+          for (const r of alive) pipeline.zadd(keys.contactWatch(), 'GT', r.lastContactAt!, keys.watchMember(r.tenantId, r.deviceSerial));
+          await execOrThrow(pipeline);
+        }
       }
     } finally {
       stop();

@@ -52,7 +52,7 @@ export class GatewayStore {
       };
       const entries = Object.entries(fields);
       // NOTE: the gateway hash has no `lc` field, so APPLY never touches the contact watch (KEYS[2]) for it.
-      pipeline.statusApply(keys.gateway(h.tenantId, h.gatewayId), keys.contactWatch(), '', 'N', 'lh', String(Date.parse(h.sentAt)), String(entries.length), ...entries.flatMap(([f, v]) => [f, String(v)]));
+      pipeline.statusApply(keys.gateway(h.tenantId, h.gatewayId), keys.contactWatch(), '', '0', 'N', 'lh', String(Date.parse(h.sentAt)), String(entries.length), ...entries.flatMap(([f, v]) => [f, String(v)]));
       pipeline.zadd(keys.gatewayIndex(h.tenantId), 0, h.gatewayId);
     }
     try {

@@ -7,7 +7,7 @@
  * APPLY: applies one device update. The caller pipelines a plain HGETALL right behind it to read the record:
  * returning the hash from Lua would convert every field twice (RESP → Lua → RESP), which measured as the
  * larger part of the script's cost; HGETALL is atomic on its own, so the record and its `rev` agree.
- * KEYS: device hash, contact watch zset. ARGV[1]: watch member, then operations:
+ * KEYS: device hash, contact watch zset. ARGV[1]: watch member, ARGV[2]: watch granularity (ms), then operations:
  *   S f v            set
  *   M f v            set if v > current (numeric; monotonic times)
  *   I f d            increment
@@ -15,20 +15,26 @@
  *   G gw reach t     reachability from gateway `gw`: a reachable report always wins (and makes gw the owner);
  *                    an unreachable one only from the owning gateway, so a redundant gateway that cannot see
  *                    the device does not mark it offline while another one serves it
- * Always bumps `rev`; when the last contact advanced, (re)enters the device in the contact watch.
+ * Always bumps `rev`. When the last contact advanced by more than the granularity (or the device is new),
+ * re-scores it in the contact watch: a score that lags the true contact by less than the granularity only
+ * makes the sweep read the device early, and the sweep then re-scores it (and heartbeats every 15 s no
+ * longer cost a sorted-set write each).
  */
 export const APPLY_DEVICE_UPDATE = `
 local key = KEYS[1]
 local n = #ARGV
 -- NOTE: the script is the hot path (every device of every batch), so it reads all the current values it
--- compares against in one HMGET and writes all changes in one HSET, rather than one call per operation.
+-- touches in one HMGET and writes what changed in one HSET, rather than one call per operation.
 local names = { 'lc', 'gw', 'ra', 'rev' }
-local i = 2
+local i = 3
 while i <= n do
   local op = ARGV[i]
-  if op == 'S' then i = i + 3
-  elseif op == 'M' or op == 'I' then names[#names + 1] = ARGV[i + 1]; i = i + 3
-  elseif op == 'N' then names[#names + 1] = ARGV[i + 1]; i = i + 4 + 2 * tonumber(ARGV[i + 3])
+  if op == 'S' or op == 'M' or op == 'I' then names[#names + 1] = ARGV[i + 1]; i = i + 3
+  elseif op == 'N' then
+    local count = tonumber(ARGV[i + 3])
+    names[#names + 1] = ARGV[i + 1]
+    for j = 0, count - 1 do names[#names + 1] = ARGV[i + 4 + 2 * j] end
+    i = i + 4 + 2 * count
   elseif op == 'G' then i = i + 4
   else return redis.error_reply('unknown op ' .. tostring(op)) end
 end
@@ -38,8 +44,11 @@ for j = 1, #names do cur[names[j]] = values[j] end
 local function num(f, default) return tonumber(cur[f] or '') or default end
 local oldLc = num('lc', 0)
 local out = {}
-local function put(f, v) out[f] = v; cur[f] = v end
-i = 2
+-- Only values that differ are written: most of a steady heartbeat repeats what is stored.
+local function put(f, v)
+  if cur[f] ~= v then out[f] = v; cur[f] = v end
+end
+i = 3
 while i <= n do
   local op = ARGV[i]
   if op == 'S' then
@@ -74,7 +83,7 @@ flat[#flat + 1] = 'rev'
 flat[#flat + 1] = string.format('%d', num('rev', 0) + 1)
 redis.call('HSET', key, unpack(flat))
 local lc = num('lc', 0)
-if lc > oldLc then redis.call('ZADD', KEYS[2], lc, ARGV[1]) end
+if lc > oldLc + tonumber(ARGV[2]) or (oldLc == 0 and lc > 0) then redis.call('ZADD', KEYS[2], lc, ARGV[1]) end
 return 1
 `;
 
