@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, type Registry } from 'prom-client';
-import { TOPICS } from '@attendance/contracts';
+import { TOPICS, type GatewayHeartbeatV1 } from '@attendance/contracts';
 import { HealthRegistry, METRICS_REGISTRY, ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { LeaseManager } from '../leases/lease-manager';
@@ -40,7 +40,7 @@ export class HeartbeatIntake implements OnApplicationBootstrap, BeforeApplicatio
       metrics: kafka.metrics,
       fromBeginning: false,
       handler: async (messages) => {
-        for (const { value: heartbeat } of messages) {
+        for (const heartbeat of latestPerGateway(messages.map((m) => m.value))) {
           const registered = await new DeviceContactsRepository(db).isRegisteredGateway(heartbeat.gatewayId, heartbeat.tenantId);
           if (!registered) {
             ignored.inc();
@@ -66,4 +66,17 @@ export class HeartbeatIntake implements OnApplicationBootstrap, BeforeApplicatio
   waitForAssignment(timeoutMs?: number): Promise<void> {
     return this.consumer.waitForAssignment(timeoutMs);
   }
+}
+
+/**
+ * A heartbeat is a snapshot, so of several from one gateway in a batch (a backlog after a pause) only the
+ * newest matters; the stored previous state still catches a contact gap that spans the skipped ones.
+ */
+export function latestPerGateway(heartbeats: readonly GatewayHeartbeatV1[]): GatewayHeartbeatV1[] {
+  const latest = new Map<string, GatewayHeartbeatV1>();
+  for (const heartbeat of heartbeats) {
+    const seen = latest.get(heartbeat.gatewayId);
+    if (!seen || Date.parse(heartbeat.sentAt) >= Date.parse(seen.sentAt)) latest.set(heartbeat.gatewayId, heartbeat);
+  }
+  return [...latest.values()];
 }
