@@ -36,7 +36,7 @@ describe('device leases across gateways against real Kafka and Postgres', () => 
     await pg.connect();
     const directory = new DirectoryFixture(pg);
     await directory.tenantWithSite(tenantId, siteId);
-    for (const name of ['a', 'b', 'c', 'd']) await directory.gateway(tenantId, siteId, `gw-${name}-${suffix}`);
+    for (const name of ['a', 'b', 'c', 'd', 'e']) await directory.gateway(tenantId, siteId, `gw-${name}-${suffix}`);
   });
 
   afterAll(async () => {
@@ -109,6 +109,19 @@ describe('device leases across gateways against real Kafka and Postgres', () => 
     // A push device chooses its gateway itself: it never gets a lease.
     expect(gateways.flatMap((g) => g.commandsOf('lease-grant')).filter((g) => g.args.deviceSerial === 'PUSH-ONLY')).toEqual([]);
     expect((await leases()).map((l) => l.deviceSerial)).not.toContain('PUSH-ONLY');
+  });
+
+  it('sends a grant again when the holder\'s heartbeats show it never got it', async () => {
+    const serial = 'ZKTCP-5';
+    const e = new FakeGateway(`gw-e-${suffix}`, tenantId, siteId, [{ serial, protocol: 'zk-tcp', reachable: true }]);
+    e.grantsToLose = 1;
+    gateways.push(e);
+    await e.start();
+    await waitFor(() => e.leases.get(serial), { description: 'the lease held after a re-sent grant', timeoutMs: 30_000 });
+    const [lost, resent] = grantsFor(e, serial);
+    expect(resent!.args.leaseId).toBe(lost!.args.leaseId);
+    expect(resent!.args.fencingToken).toBe(lost!.args.fencingToken);
+    expect(resent!.args.expiresAt).toBe(lost!.args.expiresAt); // the same lease re-sent, not a renewal
   });
 
   it('never grants one device to two gateways, whatever the number of concurrent attempts', async () => {

@@ -21,6 +21,9 @@ import { isPullMode } from './pull-mode';
  */
 @Injectable()
 export class LeaseManager {
+  /** When a grant was last re-sent because a heartbeat did not show it, per lease (bounds re-sends). */
+  private readonly resentAt = new Map<string, number>();
+
   constructor(
     @Inject(SYNC_CONFIG) private readonly config: SyncCoordinatorConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -47,7 +50,7 @@ export class LeaseManager {
           ? await repository.renew(heartbeat.tenantId, device.deviceSerial, heartbeat.gatewayId, lease!.lease_id, this.config.SYNC_LEASE_TTL_SECONDS)
           : lease;
         if (renewed && renewed !== lease) this.metrics.leaseGrants.inc({ kind: 'renewed' });
-        if (renewed && (renewed !== lease || !reports(device, renewed))) outgoing.push(this.grant(target, renewed, now));
+        if (renewed && (renewed !== lease || (!reports(device, renewed) && this.mayResend(renewed, now, ttlMs)))) outgoing.push(this.grant(target, renewed, now));
         lease = renewed ?? lease;
       } else if (!live && device.reachable) {
         const granted = await repository.tryGrant(heartbeat.tenantId, device.deviceSerial, heartbeat.siteId, heartbeat.gatewayId, this.config.SYNC_LEASE_TTL_SECONDS);
@@ -71,6 +74,20 @@ export class LeaseManager {
       }
     }
     await this.commands.send(outgoing);
+  }
+
+  /**
+   * A gateway whose heartbeat does not show its lease either has not processed the grant yet or lost it; a
+   * re-send heals the second case. At most once per half TTL per lease, so a gateway that keeps refusing the
+   * grant (it rejects it, e.g. as not its pull device) is not sent one with every heartbeat.
+   */
+  private mayResend(lease: LeaseRow, now: Date, ttlMs: number): boolean {
+    const key = `${lease.tenant_id}:${lease.device_serial}:${lease.lease_id}`;
+    const last = this.resentAt.get(key);
+    if (last !== undefined && now.getTime() - last < ttlMs / 2) return false;
+    if (this.resentAt.size > 50_000) this.resentAt.clear(); // a bound, not a cache policy: worst case one extra re-send each
+    this.resentAt.set(key, now.getTime());
+    return true;
   }
 
   private grant(target: CommandTarget, lease: LeaseRow, now: Date) {

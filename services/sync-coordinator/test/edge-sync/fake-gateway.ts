@@ -41,6 +41,8 @@ export class FakeGateway {
   private timer: NodeJS.Timeout | null = null;
   private readonly startedAt = new Date().toISOString();
   lastHeartbeatError: unknown = null;
+  /** Lease grants to lose before applying one (a gateway that crashed before storing its command). */
+  grantsToLose = 0;
 
   constructor(
     readonly gatewayId: string,
@@ -117,6 +119,10 @@ export class FakeGateway {
 
   private applyLease(command: GatewayCommandV1): void {
     if (command.type !== 'lease-grant' && command.type !== 'lease-revoke') return;
+    if (command.type === 'lease-grant' && this.grantsToLose > 0) {
+      this.grantsToLose--;
+      return;
+    }
     const held = this.leases.get(command.args.deviceSerial);
     if (held && command.args.fencingToken < held.fencingToken) return; // stale: the contract says ignore it
     if (command.type === 'lease-grant') {
