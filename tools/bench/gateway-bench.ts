@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { KAFKA_HEADERS, punchEventId, resolveLocalTime, tenantScopedKey, TOPICS, type PunchRawV1 } from '@attendance/contracts';
-import { ensureTopics } from '@attendance/kafka';
+import { punchEventId, resolveLocalTime, tenantScopedKey, TOPICS, type PunchRawV1 } from '@attendance/contracts';
+import { cloudEventHeaders, ensureTopics } from '@attendance/kafka';
 import { EdgeStore } from '../../services/device-gateway/src/store/edge-store';
 import { startKafkaBroker } from '../infra/kafka-broker';
 import { findFreePort } from '../infra/ports';
@@ -22,8 +22,8 @@ import { percentile, progress, readMetric, startServiceProcess, stopProcess } fr
  *  2. drain: --punches punches of 200 devices are written into a fresh outbox (an outage's backlog); the
  *     gateway is started on it and drains it to Kafka. Rows stored before start-up are re-checked against the
  *     contract, as after any restart. Drain rate, and the gateway's peak RSS while holding and draining them.
- *  3. baseline: a bare kafkajs producer (idempotent, acks=all, same keys, values, batch size, one send at a
- *     time like the relay) sends the same messages, read from the same file; drain rate / baseline = ratio.
+ *  3. baseline: a bare kafkajs producer (idempotent, acks=all, same keys, values and headers, same batch size,
+ *     one send at a time like the relay) sends the same messages, read from the same file; drain rate / baseline = ratio.
  * Starts its own throw-away Kafka broker (1M punches must not land on a shared attendance.punch.raw.v1), unless
  * --brokers is given.
  */
@@ -44,8 +44,8 @@ const LINES = Number(args['lines-per-upload']);
 const RELAY_BATCH = Number(args['relay-batch']);
 const TENANT = 'bench-tenant';
 const root = repoRoot();
-// As deployed (deploy/docker/device-gateway/Dockerfile): plain `node`, no heap flags, so RSS is what a site sees.
-process.env.BENCH_NODE_FLAGS ??= '';
+// As deployed (NODE_OPTIONS of deploy/docker/device-gateway/Dockerfile), so RSS is what a site sees.
+process.env.BENCH_NODE_FLAGS ??= '--max-semi-space-size=4 --max-old-space-size=192';
 const serials = Array.from({ length: DEVICES }, (_, i) => `BENCH${String(i).padStart(4, '0')}`);
 
 function localTimeOf(second: number): string {
@@ -199,7 +199,7 @@ async function baselinePhase(brokers: string[], databasePath: string) {
   const store = EdgeStore.open(databasePath);
   const rows = store.db.prepare('SELECT event_id, device_serial, payload FROM punch_outbox ORDER BY id').iterate() as IterableIterator<{ event_id: string; device_serial: string; payload: string }>;
   const started = performance.now();
-  let batch: { key: string; value: string; headers: Record<string, string> }[] = [];
+  let batch: { key: string; value: string; headers: ReturnType<typeof cloudEventHeaders> }[] = [];
   let sent = 0;
   const flush = async () => {
     await producer.send({ topic: TOPICS.punchRaw.name, acks: -1, messages: batch });
@@ -207,7 +207,8 @@ async function baselinePhase(brokers: string[], databasePath: string) {
     batch = [];
   };
   for (const row of rows) {
-    batch.push({ key: tenantScopedKey(TENANT, row.device_serial), value: row.payload, headers: { [KAFKA_HEADERS.ceId]: row.event_id } });
+    // the same bytes the relay sends: key, stored value, CloudEvents headers
+    batch.push({ key: tenantScopedKey(TENANT, row.device_serial), value: row.payload, headers: cloudEventHeaders(TOPICS.punchRaw, row.event_id, { source: '/device-gateway/gw-bench' }) });
     if (batch.length >= RELAY_BATCH) await flush();
   }
   if (batch.length > 0) await flush();
