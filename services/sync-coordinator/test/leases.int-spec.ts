@@ -29,7 +29,7 @@ describe('device leases across gateways against real Kafka and Postgres', () => 
       SYNC_PUNCH_COUNTS_FROM_BEGINNING: 'false', // the shared broker holds other suites' punches
       SYNC_CONSUMER_GROUP_PREFIX: `sync-lease-${suffix}`,
       SYNC_ADMIN_API_KEYS: key.entry,
-      SYNC_LEASE_TTL_SECONDS: '4',
+      SYNC_LEASE_TTL_SECONDS: '8', // renewed with 4 s left: room for a consumer lagging on a loaded machine
       SYNC_SCHEDULER_TICK_SECONDS: '3600',
     }));
     pg = new Client({ connectionString: database.url });

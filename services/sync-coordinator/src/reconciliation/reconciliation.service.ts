@@ -30,8 +30,9 @@ export type RepullOutcome = { runId: string } | { problem: 'unknown-device' | 'n
  * where the device was out of contact, and advance its watermark over the verified hours. Operator re-pulls
  * are runs too (a backfill of the requested window with a found/new/errors report).
  *
- * Commands are published inside the transaction that records them: a failed publish rolls the run back (and
- * the consumer retries the result that led to it), and a published command always has its row by commit.
+ * Commands are published right after the transaction that records them commits, never before: a gateway can
+ * answer within milliseconds, and its result must find the command's row. If the publish then fails, the rows
+ * stay open and the run is closed as failed (no-result) at the deadline; nothing is ever sent unrecorded.
  */
 @Injectable()
 export class ReconciliationService {
@@ -49,7 +50,7 @@ export class ReconciliationService {
     const settled = new Date(now.getTime() - this.config.SYNC_RECONCILE_SETTLE_SECONDS * 1000);
     const window = scheduledWindow(settled, device.reconciledUpTo, this.config.SYNC_RECONCILE_WINDOW_HOURS, VERIFY_COUNT_MAX_WINDOWS);
     if (!window) return null;
-    return this.db.transaction(async (tx) => {
+    const started = await this.db.transaction(async (tx) => {
       const contacts = new DeviceContactsRepository(tx);
       const gatewayId = await contacts.gatewayFor(device.tenantId, device.deviceSerial);
       if (!gatewayId) {
@@ -82,15 +83,17 @@ export class ReconciliationService {
       }
       await runs.addCommands(runId, outgoing.map(commandRow));
       await contacts.markGapsScheduled(gaps.map((g) => g.id), runId);
-      await this.commands.send(outgoing);
-      this.metrics.runsStarted.inc({ trigger: 'schedule' });
-      return runId;
+      return { runId, outgoing };
     });
+    if (!started) return null;
+    await this.commands.send(started.outgoing);
+    this.metrics.runsStarted.inc({ trigger: 'schedule' });
+    return started.runId;
   }
 
   /** An operator's "re-pull device X for [from, to)": a run of backfills, split to the contract's window limit. */
   async startRepull(tenantId: string, deviceSerial: string, window: TimeWindow, requestedBy: string, now = new Date()): Promise<RepullOutcome> {
-    return this.db.transaction(async (tx) => {
+    const started = await this.db.transaction(async (tx) => {
       const [device] = await tx.query<{ site_id: string }>(
         `SELECT site_id FROM sync.device_sync_state WHERE tenant_id = $1 AND device_serial = $2
          UNION ALL SELECT site_id FROM sync.devices WHERE tenant_id = $1 AND serial = $2 AND deleted_at IS NULL LIMIT 1`,
@@ -105,11 +108,13 @@ export class ReconciliationService {
       const target = { tenantId, siteId: device.site_id, gatewayId };
       const outgoing = splitWindow(window, COMMAND_MAX_WINDOW_HOURS).map((piece) => this.backfill(target, deviceSerial, piece, 'operator', requestedBy, now));
       await runs.addCommands(runId, outgoing.map(commandRow));
-      await this.commands.send(outgoing);
-      this.metrics.runsStarted.inc({ trigger: 'operator' });
-      this.logger.info({ tenantId, deviceSerial, runId, requestedBy, from: window.from, to: window.to }, 're-pull started');
-      return { runId };
+      return { runId, outgoing };
     });
+    if ('problem' in started) return started;
+    await this.commands.send(started.outgoing);
+    this.metrics.runsStarted.inc({ trigger: 'operator' });
+    this.logger.info({ tenantId, deviceSerial, runId: started.runId, requestedBy, from: window.from, to: window.to }, 're-pull started');
+    return { runId: started.runId };
   }
 
   /** Of these command ids, those of open commands of our runs. */
@@ -119,21 +124,20 @@ export class ReconciliationService {
 
   /** Applies one command result. Idempotent: a result whose command is unknown or already completed is ignored. */
   async onResult(result: GatewayCommandResultV1, now = new Date()): Promise<void> {
+    const outgoing: GatewayCommandV1[] = [];
     await this.db.transaction(async (tx) => {
+      outgoing.length = 0; // a retried transaction starts over
       const runs = new RunsRepository(tx);
       const command = await runs.completeCommand(result.commandId, result.gatewayId, result.outcome, result);
       if (!command) return;
       const run = await runs.lock(command.run_id);
       if (!run || run.status !== 'running') return;
-      const outgoing: GatewayCommandV1[] = [];
       if (command.type === 'verify-count') await this.applyVerify(tx, run, command, result, now, outgoing);
       else await this.applyBackfill(tx, run, command, result, now);
-      if (outgoing.length > 0) {
-        await runs.addCommands(run.id, outgoing.map(commandRow));
-        await this.commands.send(outgoing);
-      }
+      if (outgoing.length > 0) await runs.addCommands(run.id, outgoing.map(commandRow));
       await this.finishIfDone(runs, run.id);
     });
+    await this.commands.send(outgoing);
   }
 
   /** Gives up on commands that got no result by their deadline plus SYNC_COMMAND_RESULT_GRACE_SECONDS. */

@@ -141,7 +141,9 @@ export class FakeGateway {
       gatewayVersion: 'fake-1',
       startedAt: this.startedAt,
       sentAt: now.toISOString(),
-      intervalSeconds: 1,
+      // Sent every second, but announced as every 5 s: the coordinator calls a gateway silent after 3 periods,
+      // and on this shared 2-core machine its consumer can lag a few seconds behind.
+      intervalSeconds: 5,
       uplink: { state: 'up', since: this.startedAt, lastOutageStartedAt: null, lastOutageEndedAt: null },
       backlog: { count: 0, oldestReceivedAt: null, oldestAgeSeconds: null },
       quarantinedCount: 0,
