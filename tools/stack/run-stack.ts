@@ -5,6 +5,7 @@ import { ensureDatabase } from '@attendance/persistence';
 import { startKafkaBroker, type KafkaBroker } from '../infra/kafka-broker';
 import { pingRedis } from '../infra/redis';
 import { localStateDir, repoRoot } from '../infra/repo-root';
+import { makeDemoCredentials, registerDemoDirectory, writeDemoCredentials } from './demo-directory';
 import { startNodeProcess, waitForHttpReady, type ManagedProcess } from './stack-processes';
 
 /**
@@ -18,6 +19,9 @@ const stateDir = localStateDir('stack');
 const logDir = join(stateDir, 'logs');
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/attendance';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DEMO_TENANT = 'demo-tenant';
+const DEMO_SITE = 'demo-site';
+const DEMO_GATEWAY = 'gw-demo-1';
 const processes: ManagedProcess[] = [];
 let kafka: KafkaBroker | null = null;
 let stopping = false;
@@ -46,32 +50,56 @@ async function main(): Promise<void> {
   }
 
   const common = { KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  const services: { name: string; port: number; env: Record<string, string> }[] = [
-    { name: 'ingest', port: 3001, env: { PORT: '3001' } },
-    { name: 'sync-coordinator', port: 3002, env: { PORT: '3002' } },
-    { name: 'status', port: 3003, env: { PORT: '3003' } },
+  const credentials = makeDemoCredentials(DEMO_TENANT);
+  const cloud: StackService[] = [
+    { name: 'ingest', port: 3001, env: { PORT: '3001', INGEST_API_KEYS: credentials.apiKeyEntries.ingest } },
     {
-      name: 'device-gateway',
-      port: 8080,
-      env: {
-        GATEWAY_ID: 'gw-demo-1',
-        TENANT_ID: 'demo-tenant',
-        SITE_ID: 'demo-site',
-        SITE_TIME_ZONE: 'Asia/Kolkata',
-        GATEWAY_DATA_DIR: join(stateDir, 'gateway'),
-        GATEWAY_CONFIG: join(root, 'deploy/demo/gateway-devices.yaml'),
-      },
+      name: 'sync-coordinator',
+      port: 3002,
+      // a short reconciliation interval so the demo shows runs within minutes, not hours
+      env: { PORT: '3002', SYNC_ADMIN_API_KEYS: credentials.apiKeyEntries.sync, SYNC_RECONCILE_INTERVAL_SECONDS: '300' },
     },
+    { name: 'status', port: 3003, env: { PORT: '3003', STATUS_API_KEYS: credentials.apiKeyEntries.status } },
   ];
-  for (const service of services) {
-    const child = startNodeProcess(service.name, join(root, `dist/services/${service.name}/main.js`), [], { ...common, ...service.env }, logDir);
-    processes.push(child);
-    watchForCrash(child);
-  }
-  for (const [index, service] of services.entries()) {
-    await waitForHttpReady(`http://127.0.0.1:${service.port}/health/ready`, 60_000, processes[index]!);
-    say(`${service.name} ready on :${service.port}`);
-  }
+  await startServices(cloud, common);
+
+  say('registering the demo site, gateway, devices and employees in sync-coordinator…');
+  const gatewaySyncToken = await registerDemoDirectory({
+    baseUrl: 'http://127.0.0.1:3002',
+    apiKey: credentials.apiKeys.sync,
+    site: { siteId: DEMO_SITE, name: 'Demo site', timeZone: 'Asia/Kolkata' },
+    gatewayId: DEMO_GATEWAY,
+    devices: [
+      { serial: 'SIM0001', name: 'Main entrance', timeZoneOverride: null },
+      { serial: 'SIM0002', name: 'Warehouse', timeZoneOverride: null },
+      { serial: 'SIM0003', name: 'Branch office (another zone)', timeZoneOverride: 'Asia/Dubai' },
+    ],
+    employees: 50,
+  });
+  const credentialsFile = join(stateDir, 'demo-credentials.env');
+  writeDemoCredentials(credentialsFile, credentials, gatewaySyncToken);
+
+  await startServices(
+    [
+      {
+        name: 'device-gateway',
+        port: 8080,
+        env: {
+          GATEWAY_ID: DEMO_GATEWAY,
+          TENANT_ID: DEMO_TENANT,
+          SITE_ID: DEMO_SITE,
+          SITE_TIME_ZONE: 'Asia/Kolkata',
+          GATEWAY_DATA_DIR: join(stateDir, 'gateway'),
+          GATEWAY_CONFIG: join(root, 'deploy/demo/gateway-devices.yaml'),
+          GATEWAY_ADMIN_TOKEN: credentials.gatewayAdminToken,
+          SYNC_COORDINATOR_URL: 'http://127.0.0.1:3002',
+          GATEWAY_SYNC_TOKEN: gatewaySyncToken,
+          REFERENCE_PULL_INTERVAL_S: '60',
+        },
+      },
+    ],
+    common,
+  );
 
   const simulator = startNodeProcess(
     'adms-simulator',
@@ -82,12 +110,34 @@ async function main(): Promise<void> {
   );
   processes.push(simulator);
   say('3 simulated ADMS devices are punching into the gateway on :8081');
-  say(`logs: ${logDir}/<service>.log · health: http://127.0.0.1:8080/health/ready · metrics: http://127.0.0.1:3001/metrics`);
+  say('gateway dashboard: http://127.0.0.1:8080 (sign in with GATEWAY_ADMIN_TOKEN)');
+  say(`demo credentials (new at every start): ${credentialsFile}`);
+  say(`logs: ${logDir}/<service>.log · API docs: http://127.0.0.1:{3001,3002,3003,8080}/api/docs`);
   say('press Ctrl-C to stop everything');
-  await reportProgress();
+  await reportProgress(credentials.apiKeys.status);
 }
 
-async function reportProgress(): Promise<void> {
+interface StackService {
+  name: string;
+  port: number;
+  env: Record<string, string>;
+}
+
+async function startServices(services: StackService[], common: Record<string, string>): Promise<void> {
+  const started: ManagedProcess[] = [];
+  for (const service of services) {
+    const child = startNodeProcess(service.name, join(root, `dist/services/${service.name}/main.js`), [], { ...common, ...service.env }, logDir);
+    processes.push(child);
+    started.push(child);
+    watchForCrash(child);
+  }
+  for (const [index, service] of services.entries()) {
+    await waitForHttpReady(`http://127.0.0.1:${service.port}/health/ready`, 60_000, started[index]!);
+    say(`${service.name} ready on :${service.port}`);
+  }
+}
+
+async function reportProgress(statusApiKey: string): Promise<void> {
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   try {
@@ -95,12 +145,28 @@ async function reportProgress(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 5000));
       if (stopping) break;
       const { rows } = await pg
-        .query("SELECT COUNT(*)::int AS n, MAX(first_seen_at) AS last FROM ingest.punches WHERE tenant_id = 'demo-tenant'")
+        .query('SELECT COUNT(*)::int AS n, MAX(first_seen_at) AS last FROM ingest.punches WHERE tenant_id = $1', [DEMO_TENANT])
         .catch(() => ({ rows: [{ n: 0, last: null }] }));
-      say(`punches in Postgres (demo-tenant): ${rows[0].n}${rows[0].last ? `, last stored ${new Date(rows[0].last).toISOString()}` : ''}`);
+      const health = await fleetStates(statusApiKey);
+      say(`punches in Postgres (${DEMO_TENANT}): ${rows[0].n}${rows[0].last ? `, last stored ${new Date(rows[0].last).toISOString()}` : ''}${health ? ` · device health: ${health}` : ''}`);
     }
   } finally {
     await pg.end().catch(() => undefined);
+  }
+}
+
+/** "online 3" style summary from the status API, or null while it has nothing yet. */
+async function fleetStates(apiKey: string): Promise<string | null> {
+  try {
+    const response = await fetch('http://127.0.0.1:3003/api/v1/fleet/summary', { headers: { 'x-api-key': apiKey } });
+    if (!response.ok) return null;
+    const summary = (await response.json()) as { devices?: { byState?: Record<string, number> } };
+    const byState = summary.devices?.byState;
+    if (!byState) return null;
+    const parts = Object.entries(byState).filter(([, n]) => n > 0).map(([state, n]) => `${state} ${n}`);
+    return parts.length > 0 ? parts.join(', ') : null;
+  } catch {
+    return null;
   }
 }
 
