@@ -152,11 +152,12 @@ export class AdmsHttpServer {
     return 'OK';
   }
 
-  private upload(req: FastifyRequest, reply: FastifyReply, serial: string, query: Map<string, string>, queryString: string): string {
+  private async upload(req: FastifyRequest, reply: FastifyReply, serial: string, query: Map<string, string>, queryString: string): Promise<string> {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const started = process.hrtime.bigint();
     try {
-      const outcome = this.deps.uploads.handle({
+      // Resolves after the commit group holding this upload has committed (one fsync for the whole group).
+      const outcome = await this.deps.uploads.handle({
         serial,
         table: query.get('table') ?? 'UNKNOWN',
         stamp: query.get('stamp') ?? null,

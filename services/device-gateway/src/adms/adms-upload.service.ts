@@ -1,6 +1,7 @@
 import type { PunchProtocol } from '@attendance/contracts';
 import type { DiskBudget } from '../store/disk-budget';
 import type { EdgeStore } from '../store/edge-store';
+import { GroupCommitter } from '../store/group-committer';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { DeviceEventRecorder } from '../events/device-event-recorder';
 import { buildPunchFromAttlog } from '../punches/attlog-punch-builder';
@@ -54,10 +55,12 @@ const REALTIME_UPLOAD_MAX_RECORDS = 3;
 const DISCARD_EVENTS: DeviceEventRecorder = { record: () => undefined };
 
 /**
- * Handles `POST /iclock/cdata` uploads. Everything of one upload happens in ONE SQLite transaction: the raw
- * body, the parsed punches (outbox), the quarantined lines, device users, audit events and the new Stamp are
- * committed together, and only then does the caller answer. If anything throws, nothing is committed and the
- * device gets an error, so it keeps the batch and sends it again (DESIGN.md 3.1).
+ * Handles `POST /iclock/cdata` uploads. Everything of one upload is all-or-nothing: the raw body, the parsed
+ * punches (outbox), the quarantined lines, device users, audit events and the new Stamp are written in one
+ * savepoint of a group transaction (uploads arriving together share one COMMIT, one fsync: the disk's commits
+ * per second no longer cap the uploads per second), and only after that COMMIT does the caller answer. If
+ * anything throws, none of the upload is kept and the device gets an error, so it keeps the batch and sends it
+ * again (DESIGN.md 3.1); the other uploads of its group are not affected.
  * Tables: ATTLOG (2.x) and rtlog (3.x) become punches; OPERLOG users and audit operations; ATTPHOTO stored or
  * discarded by policy; options feed the device info. PUSH 3.x devices are told apart by `pushver` 3.*.
  */
@@ -74,6 +77,8 @@ export class AdmsUploadService {
     private readonly diskBudget: DiskBudget,
     private readonly events: DeviceEventRecorder = DISCARD_EVENTS,
     private readonly health: AdmsDeviceHealth | null = null,
+    /** Shared with other writers that want their commits grouped with the uploads'. */
+    private readonly committer: GroupCommitter = new GroupCommitter(store.db),
   ) {
     this.reporter = new AdmsDeviceReporter(store, events);
     this.users = new AdmsDeviceUserRepository(store.db);
@@ -81,64 +86,72 @@ export class AdmsUploadService {
     this.deviceInfo = new AdmsDeviceInfoService(store, health);
   }
 
-  /** @throws DiskBudgetExceededError before writing anything when the storage budget is spent. */
-  handle(upload: AdmsUpload): AdmsUploadOutcome {
+  /**
+   * Stores one upload and resolves with the reply once it is durable. The upload joins the current commit group
+   * (GroupCommitter): its writes are all-or-nothing in their own savepoint, and the promise settles only after
+   * the group's COMMIT returned, so the caller may answer `OK` then and never before.
+   * Rejects with DiskBudgetExceededError, before anything is written, when the storage budget is spent.
+   */
+  async handle(upload: AdmsUpload): Promise<AdmsUploadOutcome> {
     this.diskBudget.assertRoom();
+    const outcome = await this.committer.submit(() => this.write(upload));
+    if (outcome.punches > 0) this.onPunchesStored();
+    return outcome;
+  }
+
+  /** Everything of one upload; runs inside its savepoint of a group transaction. */
+  private write(upload: AdmsUpload): AdmsUploadOutcome {
     const now = upload.receivedAt.toISOString();
     const device = this.config.devices.get(upload.serial);
     const table = upload.table.toUpperCase();
     // NOTE: uploads rarely repeat pushver; the version from the handshake decides then
     const protocol = admsProtocol(upload.pushVersion ?? this.store.devices.get(upload.serial)?.pushVersion ?? null, table);
-    const outcome = this.store.transaction((): AdmsUploadOutcome => {
-      const deviceStatus = this.reporter.contact({ serial: upload.serial, configured: device !== undefined, protocol, pushVersion: upload.pushVersion, now, remoteAddress: upload.remoteAddress });
-      // NOTE: a device approved through the local API but not (yet) in the config file uses the site's zone
-      const timeZone = device?.timeZone ?? this.config.siteTimeZone;
-      const approved = deviceStatus === 'approved';
-      if (table === 'ATTPHOTO') return this.storePhoto(upload, protocol, deviceStatus, now);
+    const deviceStatus = this.reporter.contact({ serial: upload.serial, configured: device !== undefined, protocol, pushVersion: upload.pushVersion, now, remoteAddress: upload.remoteAddress });
+    // NOTE: a device approved through the local API but not (yet) in the config file uses the site's zone
+    const timeZone = device?.timeZone ?? this.config.siteTimeZone;
+    const approved = deviceStatus === 'approved';
+    if (table === 'ATTPHOTO') return this.storePhoto(upload, protocol, deviceStatus, now);
 
-      const parseNow = approved && PARSED_TABLES.has(table);
-      const rawRequestId = this.store.rawRequests.insert({
-        deviceSerial: upload.serial,
-        // NOTE: 3.x bodies are recorded as zk-push3 so an approval replay (ATTLOG parser) never misreads them
-        protocol,
-        tableName: table,
-        query: upload.query,
-        body: upload.body,
-        receivedAt: now,
-        // NOTE: unknown devices' data is kept raw and not forwarded until an operator approves them
-        outcome: !approved ? 'pending-device' : parseNow ? 'parsed' : 'stored-unparsed',
-      });
-      if (upload.stamp !== null) this.store.devices.setStamp(upload.serial, table, upload.stamp, now);
-      const counted = countLines(upload.body);
-      if (!parseNow) return { acknowledged: counted, punches: 0, quarantined: 0, deviceStatus, reply: table === 'OPTIONS' ? 'OK' : `OK: ${counted}` };
-
-      const quarantine = (lineNumber: number, rawLine: Buffer, reason: string, detail: string) =>
-        this.reporter.quarantine({ rawRequestId, serial: upload.serial, protocol, lineNumber, rawLine, reason, detail, now });
-
-      if (table === 'OPTIONS') {
-        this.deviceInfo.fromOptions(upload.serial, parseOptionsBody(upload.body.toString('utf8')), upload.receivedAt);
-        return { acknowledged: 1, punches: 0, quarantined: 0, deviceStatus, reply: 'OK' };
-      }
-      if (table === 'OPERLOG') {
-        const result = this.storeOperlog(upload, quarantine, now);
-        return { ...result, punches: 0, deviceStatus, reply: `OK: ${result.acknowledged}` };
-      }
-
-      const parsed =
-        table === 'RTLOG'
-          ? (() => {
-              const rt = parseRtlogBody(upload.body);
-              return { records: rt.records as (AttlogRecord & { logIndex?: string | null })[], rejected: rt.rejected, ignored: rt.nonPunchEvents };
-            })()
-          : { ...parseAttlogBody(upload.body), ignored: 0 };
-      const stored = this.storePunches(parsed.records, parsed.rejected, { serial: upload.serial, timeZone, protocol, rawRequestId, receivedAt: upload.receivedAt, stamp: upload.stamp, now }, quarantine);
-      // In the same transaction: one commit (one fsync) per upload, as before clock skew was measured.
-      if (approved) this.measureClock(upload, stored.newestPunchAt, stored.newestLocalTime, parsed.records.length);
-      const acknowledged = parsed.records.length + parsed.rejected.length + parsed.ignored;
-      return { acknowledged, punches: stored.punches, quarantined: parsed.records.length - stored.punches + parsed.rejected.length, deviceStatus, reply: table === 'RTLOG' ? 'OK' : `OK: ${acknowledged}` };
+    const parseNow = approved && PARSED_TABLES.has(table);
+    const rawRequestId = this.store.rawRequests.insert({
+      deviceSerial: upload.serial,
+      // NOTE: 3.x bodies are recorded as zk-push3 so an approval replay (ATTLOG parser) never misreads them
+      protocol,
+      tableName: table,
+      query: upload.query,
+      body: upload.body,
+      receivedAt: now,
+      // NOTE: unknown devices' data is kept raw and not forwarded until an operator approves them
+      outcome: !approved ? 'pending-device' : parseNow ? 'parsed' : 'stored-unparsed',
     });
-    if (outcome.punches > 0) this.onPunchesStored();
-    return outcome;
+    if (upload.stamp !== null) this.store.devices.setStamp(upload.serial, table, upload.stamp, now);
+    const counted = countLines(upload.body);
+    if (!parseNow) return { acknowledged: counted, punches: 0, quarantined: 0, deviceStatus, reply: table === 'OPTIONS' ? 'OK' : `OK: ${counted}` };
+
+    const quarantine = (lineNumber: number, rawLine: Buffer, reason: string, detail: string) =>
+      this.reporter.quarantine({ rawRequestId, serial: upload.serial, protocol, lineNumber, rawLine, reason, detail, now });
+
+    if (table === 'OPTIONS') {
+      this.deviceInfo.fromOptions(upload.serial, parseOptionsBody(upload.body.toString('utf8')), upload.receivedAt);
+      return { acknowledged: 1, punches: 0, quarantined: 0, deviceStatus, reply: 'OK' };
+    }
+    if (table === 'OPERLOG') {
+      const result = this.storeOperlog(upload, quarantine, now);
+      return { ...result, punches: 0, deviceStatus, reply: `OK: ${result.acknowledged}` };
+    }
+
+    const parsed =
+      table === 'RTLOG'
+        ? (() => {
+            const rt = parseRtlogBody(upload.body);
+            return { records: rt.records as (AttlogRecord & { logIndex?: string | null })[], rejected: rt.rejected, ignored: rt.nonPunchEvents };
+          })()
+        : { ...parseAttlogBody(upload.body), ignored: 0 };
+    const stored = this.storePunches(parsed.records, parsed.rejected, { serial: upload.serial, timeZone, protocol, rawRequestId, receivedAt: upload.receivedAt, stamp: upload.stamp, now }, quarantine);
+    // In the same savepoint: the skew is kept exactly when the upload is.
+    if (approved) this.measureClock(upload, stored.newestPunchAt, stored.newestLocalTime, parsed.records.length);
+    const acknowledged = parsed.records.length + parsed.rejected.length + parsed.ignored;
+    return { acknowledged, punches: stored.punches, quarantined: parsed.records.length - stored.punches + parsed.rejected.length, deviceStatus, reply: table === 'RTLOG' ? 'OK' : `OK: ${acknowledged}` };
   }
 
   /** Clock skew where ADMS reveals the device's time: a `Date:` request header, else a realtime punch. */
