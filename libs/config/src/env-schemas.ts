@@ -26,3 +26,30 @@ export const brokerListSchema = z
   .string()
   .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
+
+/** One configured API key: the SHA-256 of its secret (the secret itself is never configured) and its tenant. */
+export interface ApiKeyEntry {
+  keyId: string;
+  tenantId: string;
+  secretSha256: string;
+}
+
+/**
+ * API keys of a cloud service's HTTP API: comma-separated `keyId:tenantId:sha256hex` entries. A client sends
+ * `x-api-key: <keyId>.<secret>`; make an entry with `printf %s "$SECRET" | sha256sum`. Empty means no keys.
+ */
+export const apiKeysEnvSchema = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:[0-9a-f]{64}$/, 'each entry must be keyId:tenantId:sha256hex')
+        .transform((entry): ApiKeyEntry => {
+          const [keyId, tenantId, secretSha256] = entry.split(':') as [string, string, string];
+          return { keyId, tenantId, secretSha256 };
+        }),
+    ),
+  );

@@ -3,7 +3,7 @@ import { AdminTokenGuard } from './admin-token.guard';
 import { DeviceApprovalService, type ApprovalResult } from './device-approval.service';
 import { DeviceListService, type DeviceView } from './device-list.service';
 import { DeviceListQuerySchema, DeviceSerialParamSchema } from './local-api.schema';
-import { parseOrBadRequest } from './zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 
 /** Devices and their state, pending devices and their approval (local API, DESIGN.md 7). */
 @Controller('api/v1/devices')

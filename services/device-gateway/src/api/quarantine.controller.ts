@@ -3,7 +3,7 @@ import { EdgeStore } from '../store/edge-store';
 import { AdminTokenGuard } from './admin-token.guard';
 import { QuarantineIdParamSchema, QuarantineQuerySchema } from './local-api.schema';
 import { readableText, toQuarantineItemView, type QuarantineItemView } from './quarantine-view';
-import { parseOrBadRequest } from './zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 
 type RawRequestMeta = NonNullable<ReturnType<EdgeStore['rawRequests']['meta']>>;
 

@@ -4,7 +4,7 @@ import { ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { IngestKafka } from '../kafka/ingest-kafka';
 import type { ApiPrincipal } from './api-key.guard';
 import { AgentPunchSchema, type BatchRecordResult, type BatchResponse } from './punch-batch.schema';
-import { issuesOf } from './zod-http';
+import { issuesOf } from '@attendance/http-api';
 
 /** Clock skew tolerated on an agent's receivedAt before we call it the future. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;

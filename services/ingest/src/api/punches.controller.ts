@@ -5,7 +5,7 @@ import { batchRequestSchema, type BatchResponse } from './punch-batch.schema';
 import { PunchBatchService } from './punch-batch.service';
 import { decodeCursor, encodeCursor, PunchQuerySchema } from './punch-query.schema';
 import { PunchQueryRepository, type StoredPunch } from './punch-query.repository';
-import { parseOrBadRequest } from './zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 
 /** HTTP for agents and integrators; thin: parse, call one service, shape the answer. */
 @Controller('api/v1/punches')

@@ -1,26 +1,6 @@
 import { z } from 'zod';
-import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, postgresUrlSchema, type Env } from '@attendance/config';
+import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, postgresUrlSchema, type Env, apiKeysEnvSchema } from '@attendance/config';
 import { kafkaEnvSchema } from '@attendance/kafka';
-
-/**
- * API keys of agents and integrators: `keyId:tenantId:sha256hex` entries, comma-separated. A client sends
- * `x-api-key: <keyId>.<secret>`; only the SHA-256 of the secret is configured (never the secret itself).
- */
-const apiKeysSchema = z
-  .string()
-  .default('')
-  .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean))
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9._-]{1,128}:[0-9a-f]{64}$/, 'each entry must be keyId:tenantId:sha256hex')
-        .transform((entry) => {
-          const [keyId, tenantId, secretSha256] = entry.split(':') as [string, string, string];
-          return { keyId, tenantId, secretSha256 };
-        }),
-    ),
-  );
 
 const ingestEnvSchema = kafkaEnvSchema.extend({
   PORT: portSchema.default(3001),
@@ -43,7 +23,7 @@ const ingestEnvSchema = kafkaEnvSchema.extend({
    * consumer's event loop; the default, see WorkerThreadProducer) or `inline` (the shared producer, on the loop).
    */
   INGEST_ACCEPTED_PRODUCER: z.enum(['thread', 'inline']).default('thread'),
-  INGEST_API_KEYS: apiKeysSchema,
+  INGEST_API_KEYS: apiKeysEnvSchema,
   /** Largest `POST /api/v1/punches/batch`. */
   INGEST_HTTP_BATCH_MAX: z.coerce.number().int().min(1).max(20000).default(5000),
   /**

@@ -4,7 +4,7 @@ import { STATUS_CONFIG, type StatusConfig } from '../config/status.config';
 import { ApiKeyGuard, type AuthenticatedRequest } from './api-key.guard';
 import { decodeDeviceCursor, deviceQuerySchema, encodeDeviceCursor } from './device-query.schema';
 import { FleetQueries } from './fleet-queries';
-import { parseOrBadRequest } from './zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 
 /** Devices of the caller's tenant: filtered cursor pages and one device's detail. */
 @Controller('api/v1/devices')

@@ -2,7 +2,7 @@ import { Controller, Get, NotFoundException, Param, Req, UseGuards } from '@nest
 import { SiteIdSchema } from '@attendance/contracts';
 import { ApiKeyGuard, type AuthenticatedRequest } from './api-key.guard';
 import { FleetQueries } from './fleet-queries';
-import { parseOrBadRequest } from './zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 
 /** Fleet summaries of the caller's tenant: devices by state, per site, and gateways by state. */
 @Controller('api/v1')

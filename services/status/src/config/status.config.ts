@@ -1,26 +1,6 @@
 import { z } from 'zod';
-import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, redisUrlSchema, type Env } from '@attendance/config';
+import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, redisUrlSchema, type Env, apiKeysEnvSchema } from '@attendance/config';
 import { kafkaEnvSchema } from '@attendance/kafka';
-
-/**
- * API keys of ops users and dashboards: `keyId:tenantId:sha256hex` entries, comma-separated (same format as
- * ingest). A client sends `x-api-key: <keyId>.<secret>`; only the SHA-256 of the secret is configured.
- */
-const apiKeysSchema = z
-  .string()
-  .default('')
-  .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean))
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9._-]{1,128}:[0-9a-f]{64}$/, 'each entry must be keyId:tenantId:sha256hex')
-        .transform((entry) => {
-          const [keyId, tenantId, secretSha256] = entry.split(':') as [string, string, string];
-          return { keyId, tenantId, secretSha256 };
-        }),
-    ),
-  );
 
 /**
  * Alert webhooks, comma-separated: `json:<url>` posts the transition as JSON, `slack:<url>` posts a
@@ -91,7 +71,7 @@ const statusEnvSchema = kafkaEnvSchema
      */
     STATUS_OUTBOX_MAX_LENGTH: z.coerce.number().int().min(100).max(10_000_000).default(50000),
 
-    STATUS_API_KEYS: apiKeysSchema,
+    STATUS_API_KEYS: apiKeysEnvSchema,
     /** Largest device page. */
     STATUS_PAGE_MAX: z.coerce.number().int().min(1).max(5000).default(500),
     /** Prometheus: devices-by-state gauges get a tenant label for at most this many tenants (others: `other`). */

@@ -1,27 +1,7 @@
 import { z } from 'zod';
-import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, postgresUrlSchema, type Env } from '@attendance/config';
+import { booleanFromEnv, logLevelSchema, parseConfig, portSchema, postgresUrlSchema, type Env, apiKeysEnvSchema } from '@attendance/config';
 import { kafkaEnvSchema } from '@attendance/kafka';
 import { edgeSyncEnvShape } from './edge-sync.config';
-
-/**
- * Admin API keys: `keyId:tenantId:sha256hex` entries, comma-separated. A client sends
- * `x-api-key: <keyId>.<secret>`; only the SHA-256 of the secret is configured (never the secret itself).
- */
-const adminApiKeysSchema = z
-  .string()
-  .default('')
-  .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean))
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9][A-Za-z0-9._-]{0,63}:[0-9a-f]{64}$/, 'each entry must be keyId:tenantId:sha256hex')
-        .transform((entry) => {
-          const [keyId, tenantId, secretSha256] = entry.split(':') as [string, string, string];
-          return { keyId, tenantId, secretSha256 };
-        }),
-    ),
-  );
 
 /** An optional string where an empty value (`KEY=` in Compose or an env file) means "not set". */
 const optionalString = (schema: z.ZodString) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -33,7 +13,7 @@ const syncEnvSchema = kafkaEnvSchema.extend({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Create the database if missing and apply migrations at start-up (a k8s Job can do it instead). */
   DB_MIGRATE_ON_START: booleanFromEnv.default(true),
-  SYNC_ADMIN_API_KEYS: adminApiKeysSchema,
+  SYNC_ADMIN_API_KEYS: apiKeysEnvSchema,
   /** Largest page of `GET /api/v1/sync/pull` (a gateway asks with `limit`, capped here). */
   SYNC_PULL_MAX_LIMIT: z.coerce.number().int().min(1).max(10000).default(1000),
   /** Largest CSV import of employees, in rows. */

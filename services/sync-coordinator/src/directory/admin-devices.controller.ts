@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DeviceSerialSchema } from '@attendance/contracts';
-import { parseOrBadRequest } from '../api/zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 import { AdminApiKeyGuard, type AdminRequest } from '../auth/admin-api-key.guard';
 import { DevicesRepository, type DeviceView } from './devices.repository';
 import { DevicePutSchema, ListQuerySchema } from './directory.schemas';

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { EmployeeIdSchema } from '@attendance/contracts';
-import { parseOrBadRequest } from '../api/zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 import { AdminApiKeyGuard, type AdminRequest } from '../auth/admin-api-key.guard';
 import { EmployeeCreateSchema, EmployeePatchSchema, ListQuerySchema } from './directory.schemas';
 import { EmployeeImport, type ImportReport } from './employee-import';

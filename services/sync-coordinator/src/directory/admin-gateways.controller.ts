@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { GatewayIdSchema } from '@attendance/contracts';
-import { parseOrBadRequest } from '../api/zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 import { AdminApiKeyGuard, type AdminRequest } from '../auth/admin-api-key.guard';
 import { GatewayCreateSchema, ListQuerySchema } from './directory.schemas';
 import { GatewaysRepository, type GatewayView } from './gateways.repository';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { SiteIdSchema } from '@attendance/contracts';
-import { parseOrBadRequest } from '../api/zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 import { AdminApiKeyGuard, type AdminRequest } from '../auth/admin-api-key.guard';
 import { ListQuerySchema, SitePutSchema } from './directory.schemas';
 import { SitesRepository, type SiteView } from './sites.repository';

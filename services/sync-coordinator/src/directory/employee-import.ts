@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestException, Inject, Injectable, PayloadTooLargeException } from '@nestjs/common';
 import { z } from 'zod';
 import { DeviceUserIdSchema, EmployeeIdSchema, EmployeeStatusSchema } from '@attendance/contracts';
-import { issuesOf } from '../api/zod-http';
+import { issuesOf } from '@attendance/http-api';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { SyncDatabase } from '../persistence/sync-database';
 import type { SqlExecutor } from '../persistence/sql-executor';

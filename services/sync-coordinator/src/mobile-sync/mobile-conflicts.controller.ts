@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { UuidSchema } from '@attendance/contracts';
-import { parseOrBadRequest } from '../api/zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 import { AdminApiKeyGuard, type AdminRequest } from '../auth/admin-api-key.guard';
 import { MobileConflictsService, type ConflictView } from './mobile-conflicts.service';
 import { ConflictListQuerySchema, ResolveConflictSchema, type StoredMobileRecord } from './mobile-sync.schemas';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MobileRecordV1 } from '@attendance/contracts';
-import { issuesOf } from '../api/zod-http';
+import { issuesOf } from '@attendance/http-api';
 import type { MobileUser } from '../auth/mobile-jwt.guard';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import type { SqlExecutor } from '../persistence/sql-executor';

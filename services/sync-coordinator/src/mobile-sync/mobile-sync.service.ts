@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { issuesOf } from '../api/zod-http';
+import { issuesOf } from '@attendance/http-api';
 import type { MobileUser } from '../auth/mobile-jwt.guard';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { SyncDatabase } from '../persistence/sync-database';

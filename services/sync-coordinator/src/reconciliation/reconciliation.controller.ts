@@ -1,6 +1,6 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { DeviceSerialSchema, UuidSchema } from '@attendance/contracts';
-import { parseOrBadRequest } from '../api/zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 import { AdminApiKeyGuard, type AdminRequest } from '../auth/admin-api-key.guard';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { ReconciliationService, type RunReport } from './reconciliation.service';

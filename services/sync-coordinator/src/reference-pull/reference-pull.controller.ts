@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, Req, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { REFERENCE_PULL_INITIAL_CURSOR, ReferenceCursorSchema, ReferencePullResponseSchema, type ReferencePullResponse } from '@attendance/contracts';
-import { parseOrBadRequest } from '../api/zod-http';
+import { parseOrBadRequest } from '@attendance/http-api';
 import { GatewayTokenGuard, type GatewayRequest } from '../auth/gateway-token.guard';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { ReferencePullRepository } from './reference-pull.repository';

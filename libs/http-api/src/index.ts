@@ -1,0 +1,2 @@
+export * from './api-key-verifier';
+export * from './zod-http';
