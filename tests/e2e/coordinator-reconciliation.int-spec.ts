@@ -9,6 +9,8 @@ import { ContractProducer, createKafkaClient, silentKafkaLogger } from '@attenda
 import { createIsolatedDatabase, testInfra, uniqueSuffix, waitFor, type IsolatedDatabase } from '@attendance/testing';
 import { AdmsDevice, type AttlogPunch } from '../../tools/simulators/adms-device';
 import { deviceLocalTime } from '../../tools/simulators/device-clock';
+import { HikvisionDevice } from '../../tools/simulators/hikvision-device';
+import { ZkTcpDevice } from '../../tools/simulators/zk-tcp-device';
 import type { GatewayRuntime } from '../../services/device-gateway/src/gateway-runtime';
 import type { RunReport } from '../../services/sync-coordinator/src/reconciliation/reconciliation.service';
 import { acceptedInHour, awayFromHourBoundary, hoursBefore } from '../../services/sync-coordinator/test/edge-sync/accepted-punches';
@@ -52,6 +54,14 @@ describe('sync-coordinator reconciliation recovers a dropped punch (ADMS device 
   let poller: Promise<void> = Promise.resolve();
   let lostScheduled: AttlogPunch;
   let lostRepull: AttlogPunch;
+  // A second gateway of the site, for pull-mode devices under leases.
+  const leaseGatewayId = `gw-colease-${suffix}`;
+  const zkSerial = `ZKL${suffix}`.slice(0, 20);
+  const hikSerial = `HKL${suffix}`.slice(0, 20);
+  let leaseDir: string | undefined;
+  let leaseGateway: INestApplication | undefined;
+  let zk: ZkTcpDevice | undefined;
+  let hik: HikvisionDevice | undefined;
 
   const until = <T>(description: string, condition: () => T | Promise<T>) => waitFor(condition, { description, timeoutMs: 120_000, intervalMs: 250 });
   const at = (n: number, minutes: number) => new Date(hoursBefore(hour, n).getTime() + minutes * MINUTE_MS);
@@ -192,6 +202,10 @@ describe('sync-coordinator reconciliation recovers a dropped punch (ADMS device 
     polling = false;
     await poller;
     await producer?.disconnect();
+    await leaseGateway?.close();
+    await zk?.stop();
+    await hik?.close();
+    if (leaseDir) rmSync(leaseDir, { recursive: true, force: true });
     await gateway?.close();
     await coordinator?.close();
     await ingest?.close();
@@ -277,5 +291,60 @@ describe('sync-coordinator reconciliation recovers a dropped punch (ADMS device 
     // The re-read returned the delivered punch again; Postgres still holds one row per punch.
     expect(rows.map((r) => [r.device_user_id, r.local_time])).toEqual(repullDevice.attendanceLog.map((p) => [p.pin, p.localTime]));
     expect(await rowsOfIdentity(repullSerial, lostRepull)).toBe(1);
+  });
+
+  it('pull leases: a gateway that must not open a device without a lease gets one for its zk-tcp and hikvision devices, then pulls them', async () => {
+    // The gateway's config names (zk-tcp, hikvision) reach the coordinator as the contract's (zk-tcp, hik-isapi),
+    // which it treats as pull-mode. Under LEASES_REQUIRED the gateway never contacts a device before it holds
+    // its lease, so its heartbeats can only say "not reachable, never contacted".
+    zk = await ZkTcpDevice.start({ serial: zkSerial, timeZone: 'UTC', records: [{ uid: 1, userId: '81', verify: 1, state: 0, time: deviceLocalTime(at(2, 30), 'UTC') }] });
+    hik = new HikvisionDevice({ timeZone: 'UTC', password: 'lease-pass' });
+    const hikUrl = await hik.listen();
+    hik.punch('82', { at: at(2, 40) });
+    leaseDir = mkdtempSync(join(tmpdir(), 'gateway-colease-'));
+    const file = join(leaseDir, 'gateway.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        devices: [
+          { serial: zkSerial, protocol: 'zk-tcp', host: zk.host, port: zk.port, timeZone: 'UTC' },
+          { serial: hikSerial, protocol: 'hikvision', baseUrl: hikUrl, username: 'admin', password: { env: 'HIK_LEASE_PASSWORD' }, timeZone: 'UTC' },
+        ],
+      }),
+    );
+    expect((await admin('POST', '/api/v1/admin/gateways', { gatewayId: leaseGatewayId, name: 'Corec pull edge', siteId })).status).toBeLessThan(300);
+    let leaseRuntime: GatewayRuntime;
+    ({ app: leaseGateway, runtime: leaseRuntime } = await startGateway({
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      GATEWAY_ID: leaseGatewayId,
+      TENANT_ID: tenantId,
+      SITE_ID: siteId,
+      SITE_TIME_ZONE: 'UTC',
+      GATEWAY_DATA_DIR: leaseDir,
+      GATEWAY_CONFIG: file,
+      HIK_LEASE_PASSWORD: 'lease-pass',
+      HEARTBEAT_INTERVAL_MS: '2000',
+      LEASES_REQUIRED: 'true',
+      RECONCILE_INTERVAL_MINUTES: '0',
+    }));
+
+    const held = await until('both pull devices leased to the gateway', async () => {
+      const { body } = await admin<{ items: { deviceSerial: string; holderGatewayId: string; leaseId: string; fencingToken: number; active: boolean }[] }>('GET', '/api/v1/admin/leases');
+      const mine = body.items.filter((l) => l.deviceSerial === zkSerial || l.deviceSerial === hikSerial);
+      return mine.length === 2 && mine.every((l) => l.active) ? mine : null;
+    });
+    expect(held.map((l) => l.holderGatewayId)).toEqual([leaseGatewayId, leaseGatewayId]);
+    const contacts = await pg.query<{ device_serial: string; protocol: string }>('SELECT device_serial, protocol FROM sync.gateway_device_contacts WHERE gateway_id = $1 ORDER BY device_serial', [leaseGatewayId]);
+    expect(contacts.rows).toEqual(
+      [
+        { device_serial: hikSerial, protocol: 'hik-isapi' },
+        { device_serial: zkSerial, protocol: 'zk-tcp' },
+      ].sort((a, b) => a.device_serial.localeCompare(b.device_serial)),
+    );
+    // The gateway holds the same leases and, holding them, pulls both devices into Postgres.
+    for (const lease of held) expect(leaseRuntime.leases.get(lease.deviceSerial)).toMatchObject({ leaseId: lease.leaseId, fencingToken: lease.fencingToken, revokedAt: null });
+    await until('the pulled punches in Postgres', async () => (await rowsOf(zkSerial)).length === 1 && (await rowsOf(hikSerial)).length === 1);
+    expect((await rowsOf(zkSerial))[0]!.device_user_id).toBe('81');
+    expect((await rowsOf(hikSerial))[0]!.device_user_id).toBe('82');
   });
 });

@@ -4,6 +4,7 @@ import { ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { SYNC_CONFIG, type SyncCoordinatorConfig } from '../config/sync-coordinator.config';
 import { GatewayCommands, type CommandTarget } from '../kafka/gateway-commands';
 import { SyncDatabase } from '../persistence/sync-database';
+import { DeviceContactsRepository } from '../reconciliation/device-contacts.repository';
 import { EdgeSyncMetrics } from '../reconciliation/edge-sync-metrics';
 import { LeasesRepository, type LeaseRow } from './leases.repository';
 import { isPullMode } from './pull-mode';
@@ -11,6 +12,9 @@ import { isPullMode } from './pull-mode';
 /**
  * Pull leases from heartbeats. For each pull-mode device a gateway reports:
  * - reachable, no live lease: grant it to this gateway (token + 1), revoke the expired holder's lease;
+ * - never contacted by this gateway, no live lease, no other gateway reaching it: grant it too. A gateway
+ *   with LEASES_REQUIRED does not open a device it holds no lease for, so it can only ever report such a
+ *   device unreachable; waiting for "reachable" would leave it unpulled for good (seen end to end);
  * - reachable, this gateway holds it: renew when less than half the TTL is left;
  * - unreachable, this gateway holds it: do not renew, so it lapses and a gateway that reaches it takes over;
  * - the gateway's report of its lease differs from ours: send the grant again (a lost command heals), or
@@ -38,6 +42,7 @@ export class LeaseManager {
     const devices = heartbeat.devices.filter((d) => d.registration === 'approved' && isPullMode(d.protocol));
     if (devices.length === 0) return;
     const repository = new LeasesRepository(this.db);
+    const contacts = new DeviceContactsRepository(this.db);
     const leases = await repository.findMany(heartbeat.tenantId, devices.map((d) => d.deviceSerial));
     const target: CommandTarget = { tenantId: heartbeat.tenantId, siteId: heartbeat.siteId, gatewayId: heartbeat.gatewayId };
     const outgoing: GatewayCommandV1[] = [];
@@ -52,7 +57,7 @@ export class LeaseManager {
         if (renewed && renewed !== lease) this.metrics.leaseGrants.inc({ kind: 'renewed' });
         if (renewed && (renewed !== lease || (!reports(device, renewed) && this.mayResend(renewed, now, ttlMs)))) outgoing.push(this.grant(target, renewed, now));
         lease = renewed ?? lease;
-      } else if (!live && device.reachable) {
+      } else if (!live && (device.reachable || (waitsForLease(device) && !(await contacts.reachableElsewhere(heartbeat.tenantId, device.deviceSerial, target.gatewayId))))) {
         const granted = await repository.tryGrant(heartbeat.tenantId, device.deviceSerial, heartbeat.siteId, heartbeat.gatewayId, this.config.SYNC_LEASE_TTL_SECONDS);
         if (granted) {
           outgoing.push(this.grant(target, granted, now));
@@ -104,6 +109,14 @@ export class LeaseManager {
   private revoke(target: CommandTarget, deviceSerial: string, leaseId: string, fencingToken: number, now: Date) {
     return this.commands.build('lease-revoke', target, { deviceSerial, leaseId, fencingToken, reason: 'reassigned' }, { requestedBy: null, now });
   }
+}
+
+/**
+ * A device this gateway has never reached and holds no lease for: with LEASES_REQUIRED it waits for a lease
+ * before its first attempt. (A gateway that lost a device still reports the last contact, so it is not this.)
+ */
+function waitsForLease(device: GatewayHeartbeatDeviceV1): boolean {
+  return !device.reachable && device.lastContactAt === null && device.lease === null;
 }
 
 /** Whether the gateway's heartbeat already reflects this lease (same id, same expiry to the second). */

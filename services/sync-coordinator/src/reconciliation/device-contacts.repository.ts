@@ -137,6 +137,18 @@ export class DeviceContactsRepository {
     return rows[0]?.gateway_id ?? null;
   }
 
+  /** Whether a gateway other than `gatewayId` reports the device reachable in a fresh heartbeat. */
+  async reachableElsewhere(tenantId: string, deviceSerial: string, gatewayId: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `SELECT 1 FROM sync.gateway_device_contacts
+       WHERE tenant_id = $1 AND device_serial = $2 AND gateway_id <> $3 AND reachable
+         AND heartbeat_sent_at > now() - make_interval(secs => ${SILENT_AFTER_PERIODS} * heartbeat_interval_s)
+       LIMIT 1`,
+      [tenantId, deviceSerial, gatewayId],
+    );
+    return rows.length > 0;
+  }
+
   /** Punches of the device still waiting at the edge, as its gateways last reported (fresh heartbeats only). */
   async edgeBacklog(tenantId: string, deviceSerial: string): Promise<number> {
     const rows = await this.sql.query<{ n: string | null }>(
