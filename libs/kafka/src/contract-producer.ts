@@ -1,5 +1,5 @@
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import type { TopicContract, TopicValue } from '@attendance/contracts';
+import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
+import { KAFKA_HEADERS, type TopicContract, type TopicValue } from '@attendance/contracts';
 import type { KafkaMetrics } from './kafka-metrics';
 import type { KafkaLogger } from './logger';
 import { cloudEventHeaders, encodeMessage } from './message-codec';
@@ -90,10 +90,18 @@ export class ContractProducer {
   ): Promise<void> {
     if (items.length === 0) return;
     const encodeOptions = { source: this.options.source, now: new Date(), ...(options.correlationId ? { correlationId: options.correlationId } : {}) };
-    await this.sendEncoded(
-      contract.name,
-      items.map((item) => ({ key: item.key, value: item.json, headers: cloudEventHeaders(contract, item.id, encodeOptions) })),
-    );
+    // The headers every message of this publish shares (ce_type, ce_source, ce_time, ...) are encoded to Buffers
+    // once, not once per message by kafkajs; only ce_id differs. Same bytes on the wire, in the same order.
+    const shared: IHeaders = {};
+    for (const [name, value] of Object.entries(cloudEventHeaders(contract, '', encodeOptions))) {
+      shared[name] = name === KAFKA_HEADERS.ceId ? value : Buffer.from(String(value));
+    }
+    const messages = new Array<Message>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      messages[i] = { key: item.key, value: item.json, headers: { ...shared, [KAFKA_HEADERS.ceId]: item.id } };
+    }
+    await this.sendEncoded(contract.name, messages);
   }
 
   /**

@@ -93,10 +93,7 @@ export class OutboxRelay {
       this.reserved.clear();
       return 'idle';
     }
-    const sending = batch.length === 0 ? Promise.resolve() : this.uplink.publishSerialized(
-      TOPICS.punchRaw,
-      batch.map((row) => ({ key: tenantScopedKey(this.options.tenantId, row.deviceSerial), json: row.payload, id: row.eventId })),
-    );
+    const sending = batch.length === 0 ? Promise.resolve() : this.uplink.publishSerialized(TOPICS.punchRaw, this.toItems(batch));
     // NOTE: while the broker works: mark the batch it acknowledged before, read and check the next one
     sending.catch(() => undefined);
     try {
@@ -113,6 +110,17 @@ export class OutboxRelay {
     this.acknowledged = batch.map((row) => row.id);
     this.metrics.relayPublished.inc(batch.length);
     return 'busy';
+  }
+
+  /** Stored bytes as they are: the payload string goes to Kafka unchanged. */
+  private toItems(batch: readonly PendingPunch[]): { key: string; json: string; id: string }[] {
+    const { tenantId } = this.options;
+    const items = new Array<{ key: string; json: string; id: string }>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i]!;
+      items[i] = { key: tenantScopedKey(tenantId, row.deviceSerial), json: row.payload, id: row.eventId };
+    }
+    return items;
   }
 
   private markAcknowledged(): void {
@@ -140,9 +148,11 @@ export class OutboxRelay {
     if (devices.length === 0) return [];
     this.deviceCursor = devices.length < batchSize ? '' : devices[devices.length - 1]!;
     const share = Math.max(1, Math.floor(batchSize / devices.length));
-    const rows: PendingPunch[] = [];
-    for (const serial of devices) rows.push(...this.store.outbox.nextUnpublishedOfDevice(serial, share, this.reserved.get(serial) ?? 0));
-    return rows.sort((a, b) => a.id - b.id);
+    // one query for the whole batch (already in id order), not one per device
+    return this.store.outbox.nextUnpublishedOfDevices(
+      devices.map((serial) => ({ serial, afterId: this.reserved.get(serial) ?? 0 })),
+      share,
+    );
   }
 
   private setAsideRefused(rows: PendingPunch[]): PendingPunch[] {

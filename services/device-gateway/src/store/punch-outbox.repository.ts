@@ -29,8 +29,12 @@ export class PunchOutboxRepository {
   private readonly insertStmt: Statement;
   private readonly nextStmt: Statement<[number], OutboxPunch>;
   private readonly nextOfDeviceStmt: Statement<[string, number, number], PendingPunch>;
+  private readonly nextOfDevicesStmt: Statement<[{ devices: string; skip: number }], PendingPunch>;
   private readonly devicesAfterStmt: Statement<[string, number], { serial: string }>;
-  private readonly markStmt: Statement<[string, string]>;
+  private readonly markRangeStmt: Statement<[string, number, number]>;
+  private readonly markRanges: (sortedIds: readonly number[], at: string) => void;
+  private readonly relaxedSyncStmt: Statement;
+  private readonly fullSyncStmt: Statement;
   private readonly countStmt: Statement<[], { count: number }>;
   private readonly oldestStmt: Statement<[], { created_at: string }>;
   private readonly byDeviceStmt: Statement<[], { device_serial: string; count: number }>;
@@ -38,7 +42,7 @@ export class PunchOutboxRepository {
   private readonly rejectStmt: Statement;
   private readonly pruneStmt: Statement<[string, number]>;
 
-  constructor(db: EdgeDatabase) {
+  constructor(private readonly db: EdgeDatabase) {
     this.insertStmt = db.prepare(
       `INSERT INTO punch_outbox (event_id, device_serial, raw_request_id, payload, created_at)
        VALUES (@eventId, @deviceSerial, @rawRequestId, @payload, @createdAt)`,
@@ -48,6 +52,22 @@ export class PunchOutboxRepository {
       `SELECT id, event_id AS eventId, device_serial AS deviceSerial, payload
        FROM punch_outbox INDEXED BY punch_outbox_device_unpublished
        WHERE device_serial = ? AND id > ? AND ${UNSENT} ORDER BY id LIMIT ?`,
+    );
+    // One statement for a whole batch: per device (serial, after-id) from a JSON array, its oldest `share`
+    // unsent rows. The correlated subquery finds the id of each device's share-th row (an index walk of
+    // `share` entries), which bounds the join; NULL when the device has fewer rows than that.
+    this.nextOfDevicesStmt = db.prepare(
+      `SELECT p.id, p.event_id AS eventId, p.device_serial AS deviceSerial, p.payload
+       FROM json_each(@devices) AS d
+       JOIN punch_outbox AS p INDEXED BY punch_outbox_device_unpublished
+         ON p.device_serial = d.value ->> 0 AND p.id > d.value ->> 1
+       WHERE p.published_at IS NULL AND p.rejected_reason IS NULL
+         AND p.id <= coalesce(
+           (SELECT q.id FROM punch_outbox AS q INDEXED BY punch_outbox_device_unpublished
+            WHERE q.device_serial = d.value ->> 0 AND q.id > d.value ->> 1 AND q.published_at IS NULL AND q.rejected_reason IS NULL
+            ORDER BY q.id LIMIT 1 OFFSET @skip),
+           9223372036854775807)
+       ORDER BY p.id`,
     );
     // A skip-scan of the (device_serial, id) index of unsent rows: one seek per device, however many rows
     // each device has buffered, instead of a DISTINCT over the whole backlog.
@@ -60,8 +80,24 @@ export class PunchOutboxRepository {
        )
        SELECT serial FROM d WHERE serial IS NOT NULL LIMIT ?`,
     );
-    // One statement for a whole batch: the ids travel as one JSON array.
-    this.markStmt = db.prepare('UPDATE punch_outbox SET published_at = ? WHERE id IN (SELECT value FROM json_each(?))');
+    // A batch is mostly runs of consecutive ids (devices buffered side by side): one range seek per run.
+    this.markRangeStmt = db.prepare('UPDATE punch_outbox SET published_at = ? WHERE id BETWEEN ? AND ?');
+    this.markRanges = db.transaction((sorted: readonly number[], at: string) => {
+      let low = sorted[0]!;
+      let high = low;
+      for (let i = 1; i < sorted.length; i++) {
+        const id = sorted[i]!;
+        if (id === high || id === high + 1) {
+          high = id;
+          continue;
+        }
+        this.markRangeStmt.run(at, low, high);
+        low = high = id;
+      }
+      this.markRangeStmt.run(at, low, high);
+    });
+    this.relaxedSyncStmt = db.prepare('PRAGMA synchronous = NORMAL');
+    this.fullSyncStmt = db.prepare('PRAGMA synchronous = FULL');
     this.countStmt = db.prepare(`SELECT COUNT(*) AS count FROM punch_outbox WHERE ${UNSENT}`);
     this.oldestStmt = db.prepare(`SELECT created_at FROM punch_outbox WHERE ${UNSENT} ORDER BY id LIMIT 1`);
     this.byDeviceStmt = db.prepare(
@@ -90,13 +126,38 @@ export class PunchOutboxRepository {
     return this.nextOfDeviceStmt.all(deviceSerial, afterId, limit);
   }
 
+  /**
+   * The oldest `share` unsent punches of each device after its `afterId`, all in one statement, sorted by id
+   * (arrival order), so a batch shared between many devices costs one query instead of one per device.
+   */
+  nextUnpublishedOfDevices(devices: readonly { serial: string; afterId: number }[], share: number): PendingPunch[] {
+    if (devices.length === 0 || share < 1) return [];
+    return this.nextOfDevicesStmt.all({ devices: JSON.stringify(devices.map((d) => [d.serial, d.afterId])), skip: share - 1 });
+  }
+
   /** Serials with unsent punches, in serial order, starting after `after` ('' = from the first). */
   devicesWithBacklog(after: string, limit: number): string[] {
     return this.devicesAfterStmt.all(after, limit).map((row) => row.serial);
   }
 
+  /**
+   * Marks rows published: one transaction, one range update per run of consecutive ids.
+   *
+   * TRICKY: this commit is the only one that may skip the fsync (`synchronous=NORMAL` for this one
+   * transaction; WAL order means the next FULL commit, e.g. a device upload, makes it durable too). Losing a
+   * mark to a power cut re-sends rows the broker already has, which the cloud dedupes by eventId (DESIGN.md
+   * 3.3), exactly like a crash between ack and mark; losing an upload would lose punches, so those stay FULL.
+   */
   markPublished(ids: readonly number[], at: string): void {
-    if (ids.length > 0) this.markStmt.run(at, JSON.stringify(ids));
+    if (ids.length === 0) return;
+    const sorted = [...ids].sort((a, b) => a - b);
+    const relaxSync = !this.db.inTransaction;
+    if (relaxSync) this.relaxedSyncStmt.run();
+    try {
+      this.markRanges(sorted, at);
+    } finally {
+      if (relaxSync) this.fullSyncStmt.run();
+    }
   }
 
   /** Sets a row aside (kept, visible, not retried) when its stored payload can no longer be published. */
