@@ -95,7 +95,9 @@ async function ackPhase(brokers: string[]) {
   let failures = 0;
   const deadline = performance.now() + ACK_SECONDS * 1000;
   const device = async (serial: string, index: number) => {
-    let second = index * 10_000_000;
+    // NOTE: a day apart per device and all in 2025: spaced 10M s apart, most devices punched years in the future,
+    // so nearly every line was quarantined as implausible and the bench measured the quarantine path
+    let second = index * 86_400;
     while (performance.now() < deadline) {
       const lines = Array.from({ length: LINES }, () => `${100 + index}\t${localTimeOf(second++)}\t0\t1\t0\t0\t0`);
       const started = performance.now();
