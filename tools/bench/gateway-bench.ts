@@ -91,6 +91,8 @@ async function ackPhase(brokers: string[]) {
   const { env, deviceUrl, apiUrl } = await gatewayEnv(dataDir, brokers);
   const gateway = await startServiceProcess(root, 'device-gateway', env, `${apiUrl}/health/ready`);
   const latencies: number[] = [];
+  // A device's first upload also opens its connection: 200 at once queue for seconds on a loaded box
+  const afterFirst: number[] = [];
   let acked = 0;
   let failures = 0;
   const deadline = performance.now() + ACK_SECONDS * 1000;
@@ -98,6 +100,7 @@ async function ackPhase(brokers: string[]) {
     // NOTE: a day apart per device and all in 2025: spaced 10M s apart, most devices punched years in the future,
     // so nearly every line was quarantined as implausible and the bench measured the quarantine path
     let second = index * 86_400;
+    let firstUpload = true;
     while (performance.now() < deadline) {
       const lines = Array.from({ length: LINES }, () => `${100 + index}\t${localTimeOf(second++)}\t0\t1\t0\t0\t0`);
       const started = performance.now();
@@ -106,11 +109,13 @@ async function ackPhase(brokers: string[]) {
         const text = await reply.text();
         if (text === `OK: ${LINES}`) {
           latencies.push(performance.now() - started);
+          if (!firstUpload) afterFirst.push(performance.now() - started);
           acked += LINES;
         } else failures++;
       } catch {
         failures++;
       }
+      firstUpload = false;
     }
   };
   progress(`acks: ${DEVICES} devices × ${LINES} punches per upload for ${ACK_SECONDS} s`);
@@ -121,7 +126,8 @@ async function ackPhase(brokers: string[]) {
   await stopProcess(gateway);
   rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
-  return { acked, seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), published };
+  afterFirst.sort((a, b) => a - b);
+  return { acked, seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), p99AfterFirst: percentile(afterFirst, 99), published };
 }
 
 /** Writes an outage's backlog straight into a fresh gateway database: valid punches, round-robin over devices. */
@@ -247,7 +253,7 @@ async function main(): Promise<void> {
     const lines = [
       '',
       `device-gateway bench (${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; the machine is shared, figures are under contention)`,
-      `acks      ${DEVICES} ADMS devices, ${LINES} punches/upload: ${Math.round(ackRate).toLocaleString('en')} durable punches/s (${Math.round(ack.uploads / ack.seconds)} uploads/s), ack latency p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms, ${ack.failures} failed uploads   [target >= 5,000/s, p99 < 50 ms]`,
+      `acks      ${DEVICES} ADMS devices, ${LINES} punches/upload: ${Math.round(ackRate).toLocaleString('en')} durable punches/s (${Math.round(ack.uploads / ack.seconds)} uploads/s), ack latency p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms (${ack.p99AfterFirst.toFixed(1)} ms without each device's first upload), ${ack.failures} failed uploads   [target >= 5,000/s, p99 < 50 ms]`,
       `drain     ${PUNCHES.toLocaleString('en')} buffered punches (${fileMb.toFixed(0)} MB SQLite) → Kafka in ${drain.seconds.toFixed(1)} s: ${Math.round(drain.rate).toLocaleString('en')} punches/s (relay batch ${RELAY_BATCH})   [target >= 20,000/s]`,
       `baseline  bare kafkajs producer, same messages: ${Math.round(baseline.rate).toLocaleString('en')} msgs/s → relay/baseline ratio ${(drain.rate / baseline.rate).toFixed(2)}`,
       `memory    gateway RSS holding the backlog ${drain.heldRssMb.toFixed(0)} MB, peak while draining ${drain.peakRssMb.toFixed(0)} MB   [target < 200 MB]; backlog after drain ${drain.backlogAfter}`,
