@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EdgeStore } from './edge-store';
+
+// A real SQLite file (not :memory:), so the synchronous setting the mark switches is the one a site runs with.
+describe('punch outbox: batch reads and range marks', () => {
+  let dir: string;
+  let store: EdgeStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'punch-outbox-'));
+    store = EdgeStore.open(join(dir, 'gateway.sqlite'));
+    const rawRequestId = store.rawRequests.insert({
+      deviceSerial: 'A',
+      protocol: 'zk-push2',
+      tableName: 'ATTLOG',
+      query: '',
+      body: Buffer.from(''),
+      receivedAt: '2026-03-02T00:00:00.000Z',
+      outcome: 'parsed',
+    });
+    // ids 1..12, devices interleaved A B C A B C ...
+    for (let i = 0; i < 12; i++) {
+      const serial = 'ABC'[i % 3]!;
+      store.outbox.insert({ eventId: `e${i + 1}`, deviceSerial: serial, rawRequestId, payload: `{"n":${i + 1}}`, createdAt: '2026-03-02T00:00:00.000Z' });
+    }
+  });
+
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const publishedIds = () =>
+    (store.db.prepare('SELECT id FROM punch_outbox WHERE published_at IS NOT NULL ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+
+  it('marks exactly the given ids (unsorted, with gaps and duplicates) and restores synchronous=FULL', () => {
+    store.outbox.markPublished([9, 2, 3, 4, 12, 3, 7], '2026-03-02T01:00:00.000Z');
+    expect(publishedIds()).toEqual([2, 3, 4, 7, 9, 12]);
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(store.outbox.backlog().count).toBe(6);
+  });
+
+  it('reads each device its oldest unsent rows after its cursor, in one id-ordered list, skipping published and refused rows', () => {
+    store.outbox.markPublished([1], '2026-03-02T01:00:00.000Z');
+    store.outbox.markRejected(5, 'test: refused');
+    const rows = store.outbox.nextUnpublishedOfDevices(
+      [
+        { serial: 'A', afterId: 0 }, // A has 1 (published), 4, 7, 10
+        { serial: 'B', afterId: 2 }, // B has 2 (before the cursor), 5 (refused), 8, 11
+        { serial: 'C', afterId: 0 }, // C has 3, 6, 9, 12
+      ],
+      2,
+    );
+    expect(rows.map((r) => [r.id, r.deviceSerial, r.eventId, r.payload])).toEqual([
+      [3, 'C', 'e3', '{"n":3}'],
+      [4, 'A', 'e4', '{"n":4}'],
+      [6, 'C', 'e6', '{"n":6}'],
+      [7, 'A', 'e7', '{"n":7}'],
+      [8, 'B', 'e8', '{"n":8}'],
+      [11, 'B', 'e11', '{"n":11}'],
+    ]);
+    expect(store.outbox.nextUnpublishedOfDevices([{ serial: 'C', afterId: 6 }], 10).map((r) => r.id)).toEqual([9, 12]);
+    expect(store.outbox.nextUnpublishedOfDevices([], 10)).toEqual([]);
+  });
+});
