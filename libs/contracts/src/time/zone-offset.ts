@@ -51,12 +51,37 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+const HOUR_MS = 3_600_000;
+const OFFSET_MEMO_MAX = 50_000;
+/**
+ * `zone|hour` → the zone's offset when it is the same at both ends of that UTC hour, else null (a transition
+ * falls inside it, so each instant is computed exactly). Punches arrive clustered in a few zones and hours, and
+ * `formatToParts` was the largest single cost of a gateway upload. Relies on no zone having two transitions
+ * within one hour that restore the same offset (none in tzdata; the spec checks the real transitions).
+ */
+const offsetMemo = new Map<string, number | null>();
+
 /**
  * UTC offset of `timeZone` at the instant `epochMs`, in milliseconds (positive east of Greenwich), with
  * second precision. Throws InvalidTimeZoneError for an unknown zone.
  */
 export function zoneOffsetMs(timeZone: string, epochMs: number): number {
   const instant = Math.floor(epochMs / 1000) * 1000;
+  const hour = Math.floor(instant / HOUR_MS);
+  const key = `${timeZone}|${hour}`;
+  let memo = offsetMemo.get(key);
+  if (memo === undefined) {
+    const atStart = exactZoneOffsetMs(timeZone, hour * HOUR_MS);
+    const atEnd = exactZoneOffsetMs(timeZone, (hour + 1) * HOUR_MS - 1000);
+    memo = atStart === atEnd ? atStart : null;
+    if (offsetMemo.size >= OFFSET_MEMO_MAX) offsetMemo.clear();
+    offsetMemo.set(key, memo);
+  }
+  return memo ?? exactZoneOffsetMs(timeZone, instant);
+}
+
+/** The offset read from ICU for one instant (whole seconds); no memo. */
+export function exactZoneOffsetMs(timeZone: string, instant: number): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(instant));
   const get = (type: Intl.DateTimeFormatPartTypes): number => {
     const part = parts.find((p) => p.type === type);
