@@ -19,6 +19,9 @@ import { percentile, progress, readMetric, startServiceProcess, stopProcess } fr
  *  1. acks: 200 simulated ADMS devices push ATTLOG batches as fast as they are answered (closed loop) for
  *     --ack-seconds; every `OK: n` means the punches are committed (WAL, synchronous=FULL). Durable punches/s
  *     and p50/p99 request → OK latency, measured by the devices. The relay publishes to Kafka meanwhile.
+ *  1b. paced: the same devices upload on a schedule that adds up to --paced-rate punches/s (like real devices,
+ *     which push as people punch) for --paced-seconds; latency is measured from each upload's scheduled time, so
+ *     a slow answer that delays the next upload is counted, not hidden (no coordinated omission).
  *  2. drain: --punches punches of 200 devices are written into a fresh outbox (an outage's backlog); the
  *     gateway is started on it and drains it to Kafka. Rows stored before start-up are re-checked against the
  *     contract, as after any restart. Drain rate, and the gateway's peak RSS while holding and draining them.
@@ -34,6 +37,8 @@ const { values: args } = parseArgs({
     'ack-seconds': { type: 'string', default: '20' },
     'lines-per-upload': { type: 'string', default: '10' },
     'relay-batch': { type: 'string', default: '500' },
+    'paced-rate': { type: 'string', default: '5000' },
+    'paced-seconds': { type: 'string', default: '15' },
     brokers: { type: 'string' },
   },
 });
@@ -42,6 +47,8 @@ const DEVICES = Number(args.devices);
 const ACK_SECONDS = Number(args['ack-seconds']);
 const LINES = Number(args['lines-per-upload']);
 const RELAY_BATCH = Number(args['relay-batch']);
+const PACED_RATE = Number(args['paced-rate']);
+const PACED_SECONDS = Number(args['paced-seconds']);
 const TENANT = 'bench-tenant';
 const root = repoRoot();
 // As deployed (NODE_OPTIONS of deploy/docker/device-gateway/Dockerfile), so RSS is what a site sees.
@@ -122,12 +129,46 @@ async function ackPhase(brokers: string[]) {
   const started = performance.now();
   await Promise.all(serials.map(device));
   const seconds = (performance.now() - started) / 1000;
+  const paced = await pacedPhase(deviceUrl);
   const published = await readMetric(`${apiUrl}/metrics`, 'gateway_relay_published_total');
   await stopProcess(gateway);
   rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   afterFirst.sort((a, b) => a - b);
-  return { acked, seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), p99AfterFirst: percentile(afterFirst, 99), published };
+  return { acked, seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), p99AfterFirst: percentile(afterFirst, 99), published, paced };
+}
+
+/** Open loop: every device uploads every DEVICES×LINES/PACED_RATE s (staggered), for PACED_SECONDS. */
+async function pacedPhase(deviceUrl: string) {
+  const intervalMs = (DEVICES * LINES * 1000) / PACED_RATE;
+  progress(`paced: ${DEVICES} devices, one upload of ${LINES} each every ${intervalMs.toFixed(0)} ms (${PACED_RATE.toLocaleString('en')} punches/s) for ${PACED_SECONDS} s`);
+  const latencies: number[] = [];
+  let acked = 0;
+  let failures = 0;
+  const start = performance.now() + 500;
+  const end = start + PACED_SECONDS * 1000;
+  const device = async (serial: string, index: number) => {
+    let second = index * 86_400 + 43_200; // the afternoon of the device's day: no overlap with the closed loop
+    for (let due = start + (index * intervalMs) / DEVICES; due < end; due += intervalMs) {
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const lines = Array.from({ length: LINES }, () => `${100 + index}\t${localTimeOf(second++)}\t0\t1\t0\t0\t0`);
+      try {
+        const reply = await fetch(`${deviceUrl}/iclock/cdata?SN=${serial}&table=ATTLOG&Stamp=${second}`, { method: 'POST', body: lines.join('\n') + '\n' });
+        if ((await reply.text()) === `OK: ${LINES}`) {
+          latencies.push(performance.now() - due);
+          acked += LINES;
+        } else failures++;
+      } catch {
+        failures++;
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(serials.map(device));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: acked / seconds, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 };
 }
 
 /** Writes an outage's backlog straight into a fresh gateway database: valid punches, round-robin over devices. */
@@ -254,6 +295,7 @@ async function main(): Promise<void> {
       '',
       `device-gateway bench (${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; the machine is shared, figures are under contention)`,
       `acks      ${DEVICES} ADMS devices, ${LINES} punches/upload: ${Math.round(ackRate).toLocaleString('en')} durable punches/s (${Math.round(ack.uploads / ack.seconds)} uploads/s), ack latency p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms (${ack.p99AfterFirst.toFixed(1)} ms without each device's first upload), ${ack.failures} failed uploads   [target >= 5,000/s, p99 < 50 ms]`,
+      `paced     ${DEVICES} ADMS devices at ${PACED_RATE.toLocaleString('en')} punches/s offered: ${Math.round(ack.paced.rate).toLocaleString('en')} acked/s, ack latency from the scheduled send p50 ${ack.paced.p50.toFixed(1)} ms, p99 ${ack.paced.p99.toFixed(1)} ms, max ${ack.paced.max.toFixed(0)} ms, ${ack.paced.failures} failed uploads   [target p99 < 50 ms]`,
       `drain     ${PUNCHES.toLocaleString('en')} buffered punches (${fileMb.toFixed(0)} MB SQLite) → Kafka in ${drain.seconds.toFixed(1)} s: ${Math.round(drain.rate).toLocaleString('en')} punches/s (relay batch ${RELAY_BATCH})   [target >= 20,000/s]`,
       `baseline  bare kafkajs producer, same messages: ${Math.round(baseline.rate).toLocaleString('en')} msgs/s → relay/baseline ratio ${(drain.rate / baseline.rate).toFixed(2)}`,
       `memory    gateway RSS holding the backlog ${drain.heldRssMb.toFixed(0)} MB, peak while draining ${drain.peakRssMb.toFixed(0)} MB   [target < 200 MB]; backlog after drain ${drain.backlogAfter}`,
