@@ -47,6 +47,9 @@ export const F = {
   indexedSite: 'is',
 } as const;
 
+/** The fields APPLY_MANY returns, in this order (every field of the hash; see recordFromValues). */
+export const RECORD_FIELDS: readonly string[] = Object.values(F);
+
 /** A device's health record as read from Redis (times are epoch milliseconds). */
 export interface DeviceRecord {
   tenantId: string;
@@ -131,3 +134,16 @@ export function toDeviceRecord(hash: Record<string, string>): DeviceRecord | nul
   };
 }
 
+
+/**
+ * Maps the values APPLY_MANY returned (RECORD_FIELDS order, '' where absent) to a record; '' reads as absent,
+ * which toDeviceRecord treats the same as a field stored empty.
+ */
+export function recordFromValues(values: readonly string[]): DeviceRecord | null {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < RECORD_FIELDS.length; i++) {
+    const value = values[i];
+    if (value !== undefined && value !== '') hash[RECORD_FIELDS[i]!] = value;
+  }
+  return toDeviceRecord(hash);
+}

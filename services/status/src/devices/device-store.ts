@@ -2,8 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status.config';
 import { DependencyUnavailableError } from '@attendance/kafka';
 import { execOrThrow, StatusRedis } from '../redis/status-redis';
-import { toDeviceRecord, type DeviceRecord } from './device-record';
+import { RECORD_FIELDS, recordFromValues, toDeviceRecord, type DeviceRecord } from './device-record';
 import type { DeviceUpdate } from './device-update';
+
+/**
+ * Devices per APPLY_MANY call: large enough that the per-command cost is spread thin, small enough that one
+ * call (which blocks Redis while it runs) stays around a millisecond.
+ */
+const APPLY_CALL_DEVICES = 100;
 
 /** A state change (or a change of reasons within a state) to claim against the record it was computed from. */
 export interface ClaimRequest {
@@ -25,6 +31,7 @@ export interface ClaimRequest {
 export class DeviceStore {
   /** How far the contact watch may lag a device's last contact (see APPLY_DEVICE_UPDATE). */
   private readonly watchGranularityMs: string;
+  private readonly recordFields = RECORD_FIELDS.join(',');
 
   constructor(
     private readonly redis: StatusRedis,
@@ -33,21 +40,33 @@ export class DeviceStore {
     this.watchGranularityMs = String(Math.min(60_000, Math.floor((config.STATUS_OFFLINE_AFTER_SECONDS * 1000) / 10)));
   }
 
-  /** Applies updates (already one per device) and returns each device's record right after its update. */
+  /**
+   * Applies updates (already one per device) and returns each device's record right after its update:
+   * APPLY_MANY calls of up to APPLY_CALL_DEVICES devices each, all pipelined (one round trip per batch).
+   */
   async apply(updates: readonly DeviceUpdate[]): Promise<DeviceRecord[]> {
     if (updates.length === 0) return [];
     const { keys } = this.redis;
+    const watch = keys.contactWatch();
     const pipeline = this.redis.pipeline();
-    for (const u of updates) {
-      const key = keys.device(u.tenantId, u.deviceSerial);
-      pipeline.statusApply(key, keys.contactWatch(), keys.watchMember(u.tenantId, u.deviceSerial), this.watchGranularityMs, ...u.ops);
-      pipeline.hgetall(key);
+    for (let start = 0; start < updates.length; start += APPLY_CALL_DEVICES) {
+      const chunk = updates.slice(start, start + APPLY_CALL_DEVICES);
+      const args: string[] = [watch];
+      for (const u of chunk) args.push(keys.device(u.tenantId, u.deviceSerial));
+      args.push(this.watchGranularityMs, this.recordFields);
+      for (const u of chunk) {
+        args.push(keys.watchMember(u.tenantId, u.deviceSerial), String(u.ops.length));
+        for (const op of u.ops) args.push(op);
+      }
+      pipeline.statusApplyMany(1 + chunk.length, ...args);
     }
-    const results = await this.guard(() => execOrThrow<unknown>(pipeline));
+    const results = await this.guard(() => execOrThrow<string[][]>(pipeline));
     const records: DeviceRecord[] = [];
-    for (let i = 1; i < results.length; i += 2) {
-      const record = toDeviceRecord(results[i] as Record<string, string>);
-      if (record) records.push(record);
+    for (const values of results) {
+      for (const v of values) {
+        const record = recordFromValues(v);
+        if (record) records.push(record);
+      }
     }
     return records;
   }

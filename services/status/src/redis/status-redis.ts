@@ -2,13 +2,15 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import Redis, { type ChainableCommander, type Result } from 'ioredis';
 import { HealthRegistry, ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status.config';
-import { APPLY_DEVICE_UPDATE, CLAIM_TRANSITION } from './lua-scripts';
+import { APPLY_DEVICE_UPDATE, APPLY_MANY_DEVICE_UPDATES, CLAIM_TRANSITION } from './lua-scripts';
 import { StatusKeys } from './status-keys';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** KEYS then ARGV of APPLY_DEVICE_UPDATE, flat. */
     statusApply(...keysThenArgs: string[]): Result<number, Context>;
+    /** The number of KEYS, then KEYS and ARGV of APPLY_MANY_DEVICE_UPDATES, flat. */
+    statusApplyMany(keyCount: number, ...keysThenArgs: string[]): Result<string[][], Context>;
     /** KEYS then ARGV of CLAIM_TRANSITION, flat. */
     statusClaim(...keysThenArgs: string[]): Result<number, Context>;
   }
@@ -30,6 +32,8 @@ export class StatusRedis implements OnModuleInit, OnApplicationShutdown {
     this.client = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
     this.client.on('error', (err) => logger.warn({ err }, 'redis connection error'));
     this.client.defineCommand('statusApply', { numberOfKeys: 2, lua: APPLY_DEVICE_UPDATE });
+    // NOTE: no numberOfKeys: the key count (one per device of the call) is the first argument.
+    this.client.defineCommand('statusApplyMany', { lua: APPLY_MANY_DEVICE_UPDATES });
     this.client.defineCommand('statusClaim', { numberOfKeys: 13, lua: CLAIM_TRANSITION });
     this.keys = new StatusKeys(config.STATUS_KEY_PREFIX);
   }
