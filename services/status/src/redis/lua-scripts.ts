@@ -89,8 +89,8 @@ return 1
 /**
  * APPLY_MANY: the device form of APPLY for a whole slice of devices in one call, returning each device's
  * record as it is right after its update. One call instead of two commands per device: the per-command cost
- * (in ioredis and in Redis' dispatch) was the larger part of an update's cost, and one HMGET of the record's
- * fields serves both the operations and the returned record, so no HGETALL (field names and all) follows.
+ * (in ioredis and in Redis' dispatch) was the larger part of an update's cost, and one HGETALL inside the
+ * script serves both the operations and the returned record, which goes back as values only (no names).
  * Atomic per call, hence per device: each record and its `rev` agree.
  * KEYS: 1 contact watch zset, then one device hash per device.
  * ARGV: 1 watch granularity (ms), 2 the record's field names joined by ',', then per device (in KEYS order):
@@ -100,8 +100,7 @@ return 1
 export const APPLY_MANY_DEVICE_UPDATES = `
 local granularity = tonumber(ARGV[1])
 local recordFields = {}
-local isRecordField = {}
-for f in string.gmatch(ARGV[2], '[^,]+') do recordFields[#recordFields + 1] = f; isRecordField[f] = true end
+for f in string.gmatch(ARGV[2], '[^,]+') do recordFields[#recordFields + 1] = f end
 local nRecord = #recordFields
 local results = {}
 -- The device being applied: its current values and what changed (closures made once, not per device).
@@ -116,35 +115,14 @@ for d = 2, #KEYS do
   local member = ARGV[a]
   local last = a + 1 + tonumber(ARGV[a + 1])
   local first = a + 2
-  -- Fields an operation touches beyond the record's (none today) are read in a second HMGET.
-  local extra = nil
-  local i = first
-  while i <= last do
-    local op = ARGV[i]
-    if op == 'S' or op == 'M' or op == 'I' then
-      if not isRecordField[ARGV[i + 1]] then extra = extra or {}; extra[#extra + 1] = ARGV[i + 1] end
-      i = i + 3
-    elseif op == 'N' then
-      local count = tonumber(ARGV[i + 3])
-      if not isRecordField[ARGV[i + 1]] then extra = extra or {}; extra[#extra + 1] = ARGV[i + 1] end
-      for j = 0, count - 1 do
-        local f = ARGV[i + 4 + 2 * j]
-        if not isRecordField[f] then extra = extra or {}; extra[#extra + 1] = f end
-      end
-      i = i + 4 + 2 * count
-    elseif op == 'G' then i = i + 4
-    else return redis.error_reply('unknown op ' .. tostring(op)) end
-  end
-  local values = redis.call('HMGET', key, unpack(recordFields))
+  -- HGETALL rather than HMGET of the fields: one pass over the (listpack) hash instead of a lookup per field,
+  -- and it also holds whatever field an operation touches.
+  local all = redis.call('HGETALL', key)
   cur = {}
-  for j = 1, nRecord do cur[recordFields[j]] = values[j] end
-  if extra then
-    local extraValues = redis.call('HMGET', key, unpack(extra))
-    for j = 1, #extra do cur[extra[j]] = extraValues[j] end
-  end
+  for j = 1, #all, 2 do cur[all[j]] = all[j + 1] end
   local oldLc = num('lc', 0)
   out = {}
-  i = first
+  local i = first
   while i <= last do
     local op = ARGV[i]
     if op == 'S' then
@@ -161,7 +139,7 @@ for d = 2, #KEYS do
         for j = 0, count - 1 do put(ARGV[i + 4 + 2 * j], ARGV[i + 5 + 2 * j]) end
       end
       i = i + 4 + 2 * count
-    else -- 'G'
+    elseif op == 'G' then
       local t = tonumber(ARGV[i + 3])
       if t >= num('ra', -1) then
         local owner = cur['gw']
@@ -170,6 +148,9 @@ for d = 2, #KEYS do
         end
       end
       i = i + 4
+    else
+      -- before this device's HSET: a malformed update writes nothing of its device
+      return redis.error_reply('unknown op ' .. tostring(op))
     end
   end
   local rev = string.format('%d', num('rev', 0) + 1)
