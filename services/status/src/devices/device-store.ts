@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status.config';
 import { DependencyUnavailableError } from '@attendance/kafka';
 import { execOrThrow, StatusRedis } from '../redis/status-redis';
-import { RECORD_FIELDS, recordFromValues, toDeviceRecord, type DeviceRecord } from './device-record';
+import { HEALTH_FIELDS, healthRecordFromValues, toDeviceRecord, type DeviceRecord, type HealthRecord } from './device-record';
 import type { DeviceUpdate } from './device-update';
 
 /**
@@ -13,7 +13,7 @@ const APPLY_CALL_DEVICES = 100;
 
 /** A state change (or a change of reasons within a state) to claim against the record it was computed from. */
 export interface ClaimRequest {
-  record: DeviceRecord;
+  record: HealthRecord;
   state: string;
   reasonCodes: string;
   changedAtMs: number;
@@ -31,7 +31,7 @@ export interface ClaimRequest {
 export class DeviceStore {
   /** How far the contact watch may lag a device's last contact (see APPLY_DEVICE_UPDATE). */
   private readonly watchGranularityMs: string;
-  private readonly recordFields = RECORD_FIELDS.join(',');
+  private readonly recordFields = HEALTH_FIELDS.join(',');
 
   constructor(
     private readonly redis: StatusRedis,
@@ -41,10 +41,10 @@ export class DeviceStore {
   }
 
   /**
-   * Applies updates (already one per device) and returns each device's record right after its update:
+   * Applies updates (already one per device) and returns each device's health record right after its update:
    * APPLY_MANY calls of up to APPLY_CALL_DEVICES devices each, all pipelined (one round trip per batch).
    */
-  async apply(updates: readonly DeviceUpdate[]): Promise<DeviceRecord[]> {
+  async apply(updates: readonly DeviceUpdate[]): Promise<HealthRecord[]> {
     if (updates.length === 0) return [];
     const { keys } = this.redis;
     const watch = keys.contactWatch();
@@ -61,10 +61,10 @@ export class DeviceStore {
       pipeline.statusApplyMany(1 + chunk.length, ...args);
     }
     const results = await this.guard(() => execOrThrow<string[][]>(pipeline));
-    const records: DeviceRecord[] = [];
+    const records: HealthRecord[] = [];
     for (const values of results) {
       for (const v of values) {
-        const record = recordFromValues(v);
+        const record = healthRecordFromValues(v);
         if (record) records.push(record);
       }
     }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DeviceHealthV1Schema, type DeviceHealthState, type DeviceHealthV1 } from '@attendance/contracts';
-import type { DeviceRecord } from './device-record';
+import type { HealthRecord } from './device-record';
 import type { HealthVerdict } from './health-rules';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The ops.device.health.v1 value of a transition, validated here so that nothing invalid enters the outbox. */
-export function buildHealthEvent(record: DeviceRecord, verdict: HealthVerdict, changedAtMs: number): DeviceHealthV1 {
+export function buildHealthEvent(record: HealthRecord, verdict: HealthVerdict, changedAtMs: number): DeviceHealthV1 {
   return DeviceHealthV1Schema.parse({
     eventId: randomUUID(),
     tenantId: record.tenantId,

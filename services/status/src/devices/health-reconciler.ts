@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status.config';
 import { StatusMetrics } from '../metrics/status-metrics';
-import type { DeviceRecord } from './device-record';
+import type { DeviceRecord, HealthRecord } from './device-record';
 import { DeviceStore, type ClaimRequest } from './device-store';
 import { buildHealthEvent, compactTransition } from './health-event';
 import { evaluateHealth, reasonCodes, thresholdsFromConfig, type HealthThresholds } from './health-rules';
@@ -28,8 +28,8 @@ export class HealthReconciler {
   }
 
   /** Returns how many state transitions this call claimed. */
-  async reconcile(records: readonly DeviceRecord[], nowMs = Date.now()): Promise<number> {
-    let pending = [...records];
+  async reconcile(records: readonly HealthRecord[], nowMs = Date.now()): Promise<number> {
+    let pending: HealthRecord[] = [...records];
     let claimed = 0;
     for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
       const requests = pending.map((record) => this.changeOf(record, nowMs)).filter((r): r is ClaimRequest => r !== null);
@@ -54,7 +54,7 @@ export class HealthReconciler {
     return claimed;
   }
 
-  private changeOf(record: DeviceRecord, nowMs: number): ClaimRequest | null {
+  private changeOf(record: HealthRecord, nowMs: number): ClaimRequest | null {
     const verdict = evaluateHealth(record, this.thresholds, nowMs);
     const codes = reasonCodes(verdict);
     if (verdict.state === record.state) {

@@ -1,6 +1,6 @@
 import type { DeviceHealthState } from '@attendance/contracts';
 import type { StatusConfig } from '../config/status.config';
-import type { DeviceRecord } from './device-record';
+import type { HealthRecord } from './device-record';
 
 export interface HealthThresholds {
   offlineAfterSeconds: number;
@@ -48,7 +48,7 @@ const SEVERITY: Record<DeviceHealthState, number> = { unknown: 0, healthy: 1, de
  * - unknown: never heard from (known only through, say, a completeness watermark);
  * - healthy otherwise.
  */
-export function evaluateHealth(record: DeviceRecord, t: HealthThresholds, nowMs: number): HealthVerdict {
+export function evaluateHealth(record: HealthRecord, t: HealthThresholds, nowMs: number): HealthVerdict {
   const reasons: (HealthReason & { state: DeviceHealthState })[] = [];
   const add = (state: DeviceHealthState, code: string, message: string) => reasons.push({ state, code, message });
 
