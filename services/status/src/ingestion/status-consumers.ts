@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { TopicContract, TopicValue } from '@attendance/contracts';
-import { BatchConsumer } from '@attendance/kafka';
+import { BatchConsumer, type DeferredCompletion } from '@attendance/kafka';
 import { HealthRegistry, ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status.config';
 import { DeviceUpdater } from '../devices/device-updater';
@@ -14,7 +14,7 @@ import { punchDeviceUpdates } from './punch-mapper';
 
 /**
  * One BatchConsumer per input topic (own consumer group each: a slow topic never starves another, and the
- * high-volume punch topic gets its batches). Handlers resolve once Redis holds the effects and the
+ * high-volume punch topic gets its batches). A batch is committed only once Redis holds its effects and its
  * transitions are in the outbox, so committed offsets never run ahead of the health records.
  */
 @Injectable()
@@ -30,13 +30,21 @@ export class StatusConsumers implements OnApplicationBootstrap, BeforeApplicatio
     private readonly health: HealthRegistry,
   ) {
     const t = kafka.topics;
-    // The gateway hashes and the device records are independent keys: written concurrently (one round trip
-    // of waiting instead of two), and the batch commits only once both are in Redis.
+    // The two high-volume topics finish in the background (DeferredCompletion): the mapping runs here (a
+    // throw is a poison message, isolated as usual), the Redis writes are sent before the handler returns,
+    // and BatchConsumer starts the partition's next batch meanwhile but commits this one only once its
+    // writes resolved, in offset order. Writes of consecutive batches reach Redis in order (one connection,
+    // sent in order), and the claims check revisions, so overlapping batches change nothing but the waiting.
+    // The gateway hashes and the device records are independent keys: written concurrently.
     this.add('heartbeat', t.heartbeat, async (values) => {
-      await Promise.all([this.gateways.applyHeartbeats(values), this.updater.apply(t.heartbeat.name, values.flatMap(heartbeatDeviceUpdates))]);
+      const updates = values.flatMap(heartbeatDeviceUpdates);
+      return inBackground(Promise.all([this.gateways.applyHeartbeats(values), this.updater.apply(t.heartbeat.name, updates)]));
     });
     this.add('device-event', t.deviceEvent, (values) => this.updater.apply(t.deviceEvent.name, values.map(deviceEventUpdate)));
-    this.add('punch-accepted', t.punchAccepted, (values) => this.updater.apply(t.punchAccepted.name, punchDeviceUpdates(values)));
+    this.add('punch-accepted', t.punchAccepted, async (values) => {
+      const updates = punchDeviceUpdates(values);
+      return inBackground(this.updater.apply(t.punchAccepted.name, updates));
+    });
     this.add('command-result', t.commandResult, (values) =>
       this.updater.apply(t.commandResult.name, values.map(commandResultUpdate).filter((u) => u !== null)),
     );
@@ -66,7 +74,7 @@ export class StatusConsumers implements OnApplicationBootstrap, BeforeApplicatio
     await Promise.all(this.consumers.map((c) => c.waitForAssignment(timeoutMs)));
   }
 
-  private add<C extends TopicContract>(name: string, contract: C, handle: (values: TopicValue<C>[]) => Promise<void>): void {
+  private add<C extends TopicContract>(name: string, contract: C, handle: (values: TopicValue<C>[]) => Promise<void | DeferredCompletion>): void {
     const consumer = new BatchConsumer<C>({
       kafka: this.kafka.kafka,
       groupId: `${this.config.STATUS_CONSUMER_GROUP}.${name}`,
@@ -81,4 +89,8 @@ export class StatusConsumers implements OnApplicationBootstrap, BeforeApplicatio
     });
     this.consumers.push(consumer as unknown as BatchConsumer<TopicContract>);
   }
+}
+
+function inBackground(work: Promise<unknown>): DeferredCompletion {
+  return { completion: work.then(() => undefined) };
 }
