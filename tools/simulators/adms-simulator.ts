@@ -16,6 +16,8 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '3' },
     'serial-prefix': { type: 'string', default: 'SIM' },
     'time-zone': { type: 'string', default: 'Asia/Kolkata' },
+    /** Devices whose clocks run in another zone, e.g. `SIM0003=Asia/Dubai` (comma-separated). */
+    'device-zones': { type: 'string', default: '' },
     'interval-ms': { type: 'string', default: '2000' },
     employees: { type: 'string', default: '50' },
     'max-uploads': { type: 'string', default: '0' },
@@ -28,12 +30,25 @@ const intervalMs = positiveInt(values['interval-ms'], 'interval-ms');
 const employees = positiveInt(values.employees, 'employees');
 const maxUploads = Number(values['max-uploads']);
 const dropEvery = Number(values['drop-every']);
+const deviceZones = new Map(
+  values['device-zones']!
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [serial, zone] = entry.split('=');
+      if (!serial || !zone) throw new Error(`--device-zones: expected SERIAL=Zone, got "${entry}"`);
+      return [serial, zone] as const;
+    }),
+);
 let stopping = false;
 const totals = { acknowledged: 0, retries: 0, dropped: 0, commands: 0 };
 
 async function runDevice(index: number): Promise<void> {
   const serial = `${values['serial-prefix']}${String(index + 1).padStart(4, '0')}`;
-  const device = new AdmsDevice(serial, values.gateway!, values['time-zone']!);
+  // NOTE: a device's clock must run in the zone the gateway is configured with for it, or every punch is off
+  // by the difference (the gateway then reports it as clock skew, which is what it should do)
+  const device = new AdmsDevice(serial, values.gateway!, deviceZones.get(serial) ?? values['time-zone']!);
   await retryUntil(async () => {
     const reply = await device.handshake();
     if (reply.status !== 200) throw new Error(`handshake HTTP ${reply.status}`);

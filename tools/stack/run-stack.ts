@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const simulator = startNodeProcess(
     'adms-simulator',
     join(root, 'dist/tools/simulators/adms-simulator.js'),
-    ['--gateway', 'http://127.0.0.1:8081', '--devices', '3', '--interval-ms', '2000'],
+    ['--gateway', 'http://127.0.0.1:8081', '--devices', '3', '--interval-ms', '2000', '--device-zones', 'SIM0003=Asia/Dubai'],
     {},
     logDir,
   );
