@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AdmsDevice, isOkReply } from './adms-device';
+import { jsonLogger, positiveInt, sleep, stopOnSignals } from './simulator-cli';
 
 /**
  * Demo and load driver: N simulated ADMS devices punching against a gateway.
@@ -101,30 +102,8 @@ async function retryUntil(work: () => Promise<void>): Promise<void> {
   }
 }
 
-function positiveInt(raw: string | undefined, name: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer (got "${raw}")`);
-    process.exit(2);
-  }
-  return n;
-}
-
-function log(fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), sim: 'adms', ...fields })}\n`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopping = true;
-    log({ event: 'stopping', ...totals });
-    setTimeout(() => process.exit(0), 200).unref();
-  });
-}
+const log = jsonLogger('adms');
+stopOnSignals(() => (stopping = true), log, totals);
 
 log({ event: 'start', gateway: values.gateway, devices: deviceCount, intervalMs });
 void Promise.all(Array.from({ length: deviceCount }, (_, i) => runDevice(i))).then(() => log({ event: 'done', ...totals }));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { WsDevice, type WsPunch } from './ws-device';
+import { jsonLogger, positiveInt, sleep, stopOnSignals } from './simulator-cli';
 
 /**
  * Demo and load driver: N simulated WebSocket devices/agents punching against a gateway (docs/ws-device-protocol.md).
@@ -74,30 +75,8 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 }
 
-function positiveInt(raw: string | undefined, name: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer (got "${raw}")`);
-    process.exit(2);
-  }
-  return n;
-}
-
-function log(fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), sim: 'ws', ...fields })}\n`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopping = true;
-    log({ event: 'stopping', ...totals });
-    setTimeout(() => process.exit(0), 200).unref();
-  });
-}
+const log = jsonLogger('ws');
+stopOnSignals(() => (stopping = true), log, totals);
 
 log({ event: 'start', gateway: values.gateway, devices: deviceCount, intervalMs });
 void Promise.all(Array.from({ length: deviceCount }, (_, i) => runDevice(i))).then(() => log({ event: 'done', ...totals }));
