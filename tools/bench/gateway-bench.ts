@@ -27,6 +27,9 @@ import { percentile, progress, readMetric, startServiceProcess, stopProcess } fr
  *     contract, as after any restart. Drain rate, and the gateway's peak RSS while holding and draining them.
  *  3. baseline: a bare kafkajs producer (idempotent, acks=all, same keys, values and headers, same batch size,
  *     one send at a time like the relay) sends the same messages, read from the same file; drain rate / baseline = ratio.
+ * The p99 < 50 ms target of issue 3 is judged on the paced phase (p99 while sustaining 5,000 punches/s); the
+ * closed loop shows the maximum durable rate, and its latency is, by construction, queueing at saturation.
+ * `--phases ack,paced,drain,baseline` (default all) runs only some phases; baseline alone still buffers the file.
  * Starts its own throw-away Kafka broker (1M punches must not land on a shared attendance.punch.raw.v1), unless
  * --brokers is given.
  */
@@ -40,8 +43,19 @@ const { values: args } = parseArgs({
     'paced-rate': { type: 'string', default: '5000' },
     'paced-seconds': { type: 'string', default: '15' },
     brokers: { type: 'string' },
+    // e.g. `--phases drain,baseline` or `--phases ack,paced`; a phase's output line is printed only when it ran
+    phases: { type: 'string', default: 'ack,paced,drain,baseline' },
   },
 });
+const PHASE_NAMES = ['ack', 'paced', 'drain', 'baseline'] as const;
+type Phase = (typeof PHASE_NAMES)[number];
+const phases = new Set(
+  args.phases.split(',').map((name) => {
+    const phase = name.trim() as Phase;
+    if (!PHASE_NAMES.includes(phase)) throw new Error(`--phases: unknown phase "${name}" (known: ${PHASE_NAMES.join(', ')})`);
+    return phase;
+  }),
+);
 const PUNCHES = Number(args.punches);
 const DEVICES = Number(args.devices);
 const ACK_SECONDS = Number(args['ack-seconds']);
@@ -93,10 +107,25 @@ function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-async function ackPhase(brokers: string[]) {
+/** One gateway for the ack and paced phases (paced runs after the closed loop when both are asked for). */
+async function ackAndPacedPhases(brokers: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-bench-ack-'));
   const { env, deviceUrl, apiUrl } = await gatewayEnv(dataDir, brokers);
   const gateway = await startServiceProcess(root, 'device-gateway', env, `${apiUrl}/health/ready`);
+  try {
+    const ack = phases.has('ack') ? await ackPhase(deviceUrl) : null;
+    if (ack) progress(`acks done: ${ack.acked} punches in ${ack.seconds.toFixed(1)} s`);
+    const paced = phases.has('paced') ? await pacedPhase(deviceUrl) : null;
+    const published = await readMetric(`${apiUrl}/metrics`, 'gateway_relay_published_total');
+    return { ack, paced, published };
+  } finally {
+    await stopProcess(gateway);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Closed loop: every device uploads again as soon as it is answered, for ACK_SECONDS. */
+async function ackPhase(deviceUrl: string) {
   const latencies: number[] = [];
   // A device's first upload also opens its connection: 200 at once queue for seconds on a loaded box
   const afterFirst: number[] = [];
@@ -129,13 +158,9 @@ async function ackPhase(brokers: string[]) {
   const started = performance.now();
   await Promise.all(serials.map(device));
   const seconds = (performance.now() - started) / 1000;
-  const paced = await pacedPhase(deviceUrl);
-  const published = await readMetric(`${apiUrl}/metrics`, 'gateway_relay_published_total');
-  await stopProcess(gateway);
-  rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   afterFirst.sort((a, b) => a - b);
-  return { acked, seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), p99AfterFirst: percentile(afterFirst, 99), published, paced };
+  return { acked, seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), p99AfterFirst: percentile(afterFirst, 99) };
 }
 
 /** Open loop: every device uploads every DEVICES×LINES/PACED_RATE s (staggered), for PACED_SECONDS. */
@@ -279,27 +304,49 @@ async function main(): Promise<void> {
   try {
     await ensureTopics(new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING }), [TOPICS.punchRaw.name, TOPICS.gatewayHeartbeat.name, TOPICS.deviceEvent.name], { numPartitions: 3 });
 
-    const ack = await ackPhase(brokers);
-    progress(`acks done: ${ack.acked} punches in ${ack.seconds.toFixed(1)} s`);
+    const { ack, paced } = phases.has('ack') || phases.has('paced') ? await ackAndPacedPhases(brokers) : { ack: null, paced: null };
 
-    progress(`drain: buffering ${PUNCHES.toLocaleString('en')} punches of ${DEVICES} devices in SQLite`);
-    const databasePath = join(dataDir, 'gateway.sqlite');
-    fillOutbox(databasePath);
-    const fileMb = (statSync(databasePath).size + (statSync(`${databasePath}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1048576;
-    const drain = await drainPhase(brokers, dataDir);
-    progress(`drain done in ${drain.seconds.toFixed(1)} s`);
-    const baseline = await baselinePhase(brokers, databasePath);
+    let drain: Awaited<ReturnType<typeof drainPhase>> | null = null;
+    let baseline: Awaited<ReturnType<typeof baselinePhase>> | null = null;
+    let fileMb = 0;
+    if (phases.has('drain') || phases.has('baseline')) {
+      progress(`drain: buffering ${PUNCHES.toLocaleString('en')} punches of ${DEVICES} devices in SQLite`);
+      const databasePath = join(dataDir, 'gateway.sqlite');
+      fillOutbox(databasePath);
+      fileMb = (statSync(databasePath).size + (statSync(`${databasePath}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1048576;
+      if (phases.has('drain')) {
+        drain = await drainPhase(brokers, dataDir);
+        progress(`drain done in ${drain.seconds.toFixed(1)} s`);
+      }
+      if (phases.has('baseline')) baseline = await baselinePhase(brokers, databasePath);
+    }
 
-    const ackRate = ack.acked / ack.seconds;
-    const lines = [
-      '',
-      `device-gateway bench (${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; the machine is shared, figures are under contention)`,
-      `acks      ${DEVICES} ADMS devices, ${LINES} punches/upload: ${Math.round(ackRate).toLocaleString('en')} durable punches/s (${Math.round(ack.uploads / ack.seconds)} uploads/s), ack latency p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms (${ack.p99AfterFirst.toFixed(1)} ms without each device's first upload), ${ack.failures} failed uploads   [target >= 5,000/s, p99 < 50 ms]`,
-      `paced     ${DEVICES} ADMS devices at ${PACED_RATE.toLocaleString('en')} punches/s offered: ${Math.round(ack.paced.rate).toLocaleString('en')} acked/s, ack latency from the scheduled send p50 ${ack.paced.p50.toFixed(1)} ms, p99 ${ack.paced.p99.toFixed(1)} ms, max ${ack.paced.max.toFixed(0)} ms, ${ack.paced.failures} failed uploads   [target p99 < 50 ms]`,
-      `drain     ${PUNCHES.toLocaleString('en')} buffered punches (${fileMb.toFixed(0)} MB SQLite) → Kafka in ${drain.seconds.toFixed(1)} s: ${Math.round(drain.rate).toLocaleString('en')} punches/s (relay batch ${RELAY_BATCH})   [target >= 20,000/s]`,
-      `baseline  bare kafkajs producer, same messages: ${Math.round(baseline.rate).toLocaleString('en')} msgs/s → relay/baseline ratio ${(drain.rate / baseline.rate).toFixed(2)}`,
-      `memory    gateway RSS holding the backlog ${drain.heldRssMb.toFixed(0)} MB, peak while draining ${drain.peakRssMb.toFixed(0)} MB   [target < 200 MB]; backlog after drain ${drain.backlogAfter}`,
-    ];
+    const lines = ['', `device-gateway bench (${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; the machine is shared, figures are under contention)`];
+    if (ack) {
+      const ackRate = ack.acked / ack.seconds;
+      lines.push(
+        `acks      ${DEVICES} ADMS devices closed loop, ${LINES} punches/upload: ${Math.round(ackRate).toLocaleString('en')} durable punches/s (${Math.round(ack.uploads / ack.seconds)} uploads/s), ack latency p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms (${ack.p99AfterFirst.toFixed(1)} ms without each device's first upload), ${ack.failures} failed uploads   [target >= 5,000/s; saturated, so its latency is queueing, not judged]`,
+      );
+    }
+    if (paced) {
+      lines.push(
+        `paced     ${DEVICES} ADMS devices at ${PACED_RATE.toLocaleString('en')} punches/s offered: ${Math.round(paced.rate).toLocaleString('en')} acked/s, ack latency from the scheduled send p50 ${paced.p50.toFixed(1)} ms, p99 ${paced.p99.toFixed(1)} ms, max ${paced.max.toFixed(0)} ms, ${paced.failures} failed uploads   [target: p99 < 50 ms while sustaining 5,000/s]`,
+      );
+    }
+    if (drain) {
+      lines.push(
+        `drain     ${PUNCHES.toLocaleString('en')} buffered punches (${fileMb.toFixed(0)} MB SQLite) → Kafka in ${drain.seconds.toFixed(1)} s: ${Math.round(drain.rate).toLocaleString('en')} punches/s (relay batch ${RELAY_BATCH})   [target >= 20,000/s]`,
+      );
+    }
+    if (baseline) {
+      const ratio = drain ? ` → relay/baseline ratio ${(drain.rate / baseline.rate).toFixed(2)}` : '';
+      lines.push(`baseline  bare kafkajs producer, same messages: ${Math.round(baseline.rate).toLocaleString('en')} msgs/s${ratio}`);
+    }
+    if (drain) {
+      lines.push(
+        `memory    gateway RSS holding the backlog ${drain.heldRssMb.toFixed(0)} MB, peak while draining ${drain.peakRssMb.toFixed(0)} MB   [target < 200 MB]; backlog after drain ${drain.backlogAfter}`,
+      );
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
