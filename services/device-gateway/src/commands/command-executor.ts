@@ -22,7 +22,7 @@ export interface CommandExecutorDeps {
   pull: { device(serial: string): PulledDevice | undefined; isActive(serial: string): boolean };
   adms: AdmsDeviceCommands;
   /** The reference-data pull (reload-roster) and its employee cache (names for push-users), when configured. */
-  reference: { refresh(): Promise<{ ok: true; changes: number } | { ok: false; error: string }>; configured: boolean } | null;
+  reference: { refresh(options: { full: boolean }): Promise<{ ok: true; changes: number } | { ok: false; error: string }>; configured: boolean } | null;
   roster: () => { code: string; name: string; status: string }[];
   /** Wakes the result relay after a result is committed. */
   onResult: () => void;
@@ -166,7 +166,7 @@ export class GatewayCommandExecutor {
       case 'push-users':
         return this.pushUsers(command);
       case 'reload-roster':
-        return this.reloadRoster();
+        return this.reloadRoster(command);
       case 'lease-grant':
       case 'lease-revoke':
         return Promise.resolve(this.lease(command, new Date()));
@@ -221,10 +221,11 @@ export class GatewayCommandExecutor {
     };
   }
 
-  private async reloadRoster(): Promise<CommandOutput> {
+  private async reloadRoster(command: GatewayCommandOf<'reload-roster'>): Promise<CommandOutput> {
     const reference = this.deps.reference;
     if (!reference || !reference.configured) throw new CommandRejectedError('not-configured', 'reference pull is not configured on this gateway (SYNC_COORDINATOR_URL)');
-    const result = await reference.refresh();
+    // full: everything from cursor 0, and what the cloud no longer has is dropped (ReferenceSync.reloadAll)
+    const result = await reference.refresh({ full: command.args.full });
     if (!result.ok) return { outcome: 'failed', deviceSerial: null, error: { class: 'reference-pull-failed', message: result.error } };
     return { outcome: 'succeeded', deviceSerial: null };
   }
