@@ -134,7 +134,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       leases: this.leases,
       pull: this.pull,
       adms: admsDeviceCommands,
-      reference: { refresh: () => this.referenceSync.refresh(), configured: config.referencePull !== null },
+      reference: { refresh: (options) => this.referenceSync.refresh(options), configured: config.referencePull !== null },
       roster: () => referenceCache.employees(),
       logger: logger.child({ component: 'commands' }),
     });

@@ -94,11 +94,16 @@ export class ReferenceCacheRepository {
   applyPage(page: { changes: readonly ReferenceChange[]; nextCursor: string; serverTime: string }, now: string): void {
     this.db
       .transaction(() => {
-        this.initStmt.run(REFERENCE_PULL_INITIAL_CURSOR);
-        for (const change of page.changes) this.apply(change);
-        this.advanceStmt.run({ cursor: page.nextCursor, serverTime: page.serverTime, now });
+        for (const change of page.changes) this.applyChange(change);
+        this.advance(page.nextCursor, page.serverTime, now);
       })
       .immediate();
+  }
+
+  /** Moves the cursor; call it only inside the transaction that applied the rows it stands for. */
+  advance(cursor: string, serverTime: string, now: string): void {
+    this.initStmt.run(REFERENCE_PULL_INITIAL_CURSOR);
+    this.advanceStmt.run({ cursor, serverTime, now });
   }
 
   recordFailure(error: string, now: string): void {
@@ -114,7 +119,8 @@ export class ReferenceCacheRepository {
     return this.employeesStmt.all();
   }
 
-  private apply(change: ReferenceChange): void {
+  /** One upsert or tombstone; call it only inside a transaction that also moves the cursor. */
+  applyChange(change: ReferenceChange): void {
     const base = { id: change.id, cursor: change.cursor, changedAt: change.changedAt };
     if (change.op === 'delete') {
       this.remove[change.entity].run(change.id);

@@ -1,7 +1,9 @@
+import { REFERENCE_PULL_INITIAL_CURSOR } from '@attendance/contracts';
 import type { Logger } from '@attendance/observability';
 import type { EdgeStore } from '../store/edge-store';
 import { ReferenceCacheRepository, type ReferenceCounts, type ReferenceSyncState } from './reference-cache.repository';
 import { ReferencePullClient, ReferencePullError, type ReferencePullClientOptions } from './reference-pull.client';
+import { ReferenceReloadStaging } from './reference-reload-staging';
 
 export interface ReferenceSyncOptions extends ReferencePullClientOptions {
   intervalMs: number;
@@ -12,9 +14,10 @@ export interface ReferenceSyncOptions extends ReferencePullClientOptions {
   retryMinMs?: number;
 }
 
+/** `full`: a reload from cursor 0 that replaced the whole cache; `removed`: cached rows the cloud no longer had. */
 export type RefreshResult =
-  | { ok: true; pages: number; changes: number; cursor: string; serverTime: string | null }
-  | { ok: false; pages: number; changes: number; cursor: string; error: string };
+  | { ok: true; full: boolean; pages: number; changes: number; removed: number; cursor: string; serverTime: string | null }
+  | { ok: false; full: boolean; pages: number; changes: number; removed: 0; cursor: string; error: string };
 
 export interface ReferenceSyncStatus extends ReferenceSyncState {
   configured: boolean;
@@ -30,13 +33,19 @@ export interface ReferenceSyncStatus extends ReferenceSyncState {
  * after the link comes back is soon, not an interval later), and on demand (`refresh()`, e.g. for a "reload
  * roster" command). Follows `hasMore`; each page is
  * applied with its cursor in one transaction, so a failure mid-way keeps every page before it and retries from
- * there. Concurrent refreshes share one run. Without a configured pull it is inert (status says so).
+ * there. `refresh({ full: true })` instead re-reads everything from cursor 0 and swaps the whole cache in one
+ * transaction (ReferenceReloadStaging), dropping what the cloud no longer lists. Runs never overlap: a refresh
+ * asked for while one is in flight shares it, except a full reload asked for during a delta pull, which runs
+ * right after it. Without a configured pull it is inert (status says so).
  */
 export class ReferenceSync {
   private readonly cache: ReferenceCacheRepository;
   private readonly client: ReferencePullClient | null;
+  private readonly staging: ReferenceReloadStaging;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<RefreshResult> | null = null;
+  private running: { full: boolean; result: Promise<RefreshResult> } | null = null;
+  /** A full reload waiting for the delta pull in flight to finish. */
+  private queuedFull: Promise<RefreshResult> | null = null;
   private stopped = false;
   private consecutiveFailures = 0;
 
@@ -46,6 +55,7 @@ export class ReferenceSync {
     private readonly logger: Logger,
   ) {
     this.cache = new ReferenceCacheRepository(store.db);
+    this.staging = new ReferenceReloadStaging(store.db, this.cache);
     this.client = options ? new ReferencePullClient(options) : null;
   }
 
@@ -65,15 +75,28 @@ export class ReferenceSync {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.queuedFull?.catch(() => undefined);
+    await this.running?.result.catch(() => undefined);
   }
 
-  refresh(): Promise<RefreshResult> {
-    if (!this.client) return Promise.resolve({ ok: false, pages: 0, changes: 0, cursor: this.cache.state().cursor, error: 'reference pull is not configured (SYNC_COORDINATOR_URL)' });
-    this.running ??= this.pullAll(this.client).finally(() => {
+  refresh(options: { full?: boolean } = {}): Promise<RefreshResult> {
+    const full = options.full ?? false;
+    const client = this.client;
+    if (!client) return Promise.resolve({ ok: false, full, pages: 0, changes: 0, removed: 0, cursor: this.cache.state().cursor, error: 'reference pull is not configured (SYNC_COORDINATOR_URL)' });
+    if (this.running && (this.running.full || !full)) return this.running.result;
+    if (this.running) {
+      // A delta pull is in flight: the reload waits for it, so the two never write the cache at once.
+      this.queuedFull ??= this.running.result.then(() => {
+        this.queuedFull = null;
+        return this.refresh({ full: true });
+      });
+      return this.queuedFull;
+    }
+    const result = (full ? this.reloadAll(client) : this.pullAll(client)).finally(() => {
       this.running = null;
     });
-    return this.running;
+    this.running = { full, result };
+    return result;
   }
 
   /** The regular interval after a success; after failures a jittered, doubling retry capped at the interval. */
@@ -91,7 +114,7 @@ export class ReferenceSync {
       configured: this.options !== null,
       url: this.options?.url ?? null,
       intervalMs: this.options?.intervalMs ?? null,
-      refreshing: this.running !== null,
+      refreshing: this.running !== null || this.queuedFull !== null,
       counts: this.cache.counts(),
     };
   }
@@ -116,12 +139,51 @@ export class ReferenceSync {
         if (!page.hasMore || pages >= maxPages) break;
       }
       this.logger.info({ pages, changes, cursor }, 'reference data synced');
-      return { ok: true, pages, changes, cursor, serverTime };
+      return { ok: true, full: false, pages, changes, removed: 0, cursor, serverTime };
     } catch (error) {
-      const message = error instanceof ReferencePullError ? error.message : `reference sync failed: ${(error as Error).message}`;
-      this.cache.recordFailure(message, new Date().toISOString());
-      this.logger.warn({ err: error, pages, cursor }, 'reference data pull failed; cache kept as it was, retried later');
-      return { ok: false, pages, changes, cursor, error: message };
+      return this.failed(error, { full: false, pages, changes, cursor });
     }
+  }
+
+  /**
+   * Full reload: every page from cursor 0 is staged, and only once the last one (`hasMore: false`) is in, the
+   * cache is replaced by what was staged in one transaction. A failure, a stop or a pull longer than
+   * maxPagesPerRefresh leaves the cache and its cursor untouched (a cut-short reload cannot tell what was deleted).
+   */
+  private async reloadAll(client: ReferencePullClient): Promise<RefreshResult> {
+    const pageSize = this.options!.pageSize ?? 500;
+    const maxPages = this.options!.maxPagesPerRefresh ?? 1000;
+    const kept = this.cache.state().cursor;
+    let pages = 0;
+    let changes = 0;
+    let cursor = REFERENCE_PULL_INITIAL_CURSOR;
+    this.staging.begin();
+    try {
+      for (;;) {
+        const page = await client.fetchPage(cursor, pageSize);
+        if (this.stopped) throw new Error('gateway stopping; full reload abandoned, cache kept as it was');
+        this.staging.stage(page.changes);
+        pages++;
+        changes += page.changes.length;
+        cursor = page.nextCursor;
+        if (!page.hasMore) {
+          const { removed } = this.staging.commit(cursor, page.serverTime, new Date().toISOString());
+          this.logger.info({ pages, changes, removed, cursor }, 'reference data fully reloaded');
+          return { ok: true, full: true, pages, changes, removed, cursor, serverTime: page.serverTime };
+        }
+        if (pages >= maxPages) throw new Error(`full reload needs more than ${maxPages} pages; cache kept as it was`);
+      }
+    } catch (error) {
+      return this.failed(error, { full: true, pages, changes, cursor: kept });
+    } finally {
+      this.staging.discard();
+    }
+  }
+
+  private failed(error: unknown, at: { full: boolean; pages: number; changes: number; cursor: string }): RefreshResult {
+    const message = error instanceof ReferencePullError ? error.message : `reference sync failed: ${(error as Error).message}`;
+    this.cache.recordFailure(message, new Date().toISOString());
+    this.logger.warn({ err: error, pages: at.pages, cursor: at.cursor, full: at.full }, 'reference data pull failed; cache kept as it was, retried later');
+    return { ok: false, ...at, removed: 0, error: message };
   }
 }
