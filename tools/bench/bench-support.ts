@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killWithParent, withParentDeathSignal } from '../infra/child-reaper';
 
@@ -20,12 +20,13 @@ export async function readMetric(metricsUrl: string, name: string): Promise<numb
 }
 
 /** Starts a built service bundle as a child process and waits for /health/ready. */
-export async function startServiceProcess(root: string, service: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
+export async function startServiceProcess(root: string, service: string, env: Record<string, string>, readyUrl: string, extraNodeFlags: readonly string[] = []): Promise<ChildProcess> {
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of the service (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
   // As deployed (docker-compose.yml sets NODE_OPTIONS for ingest): a larger young generation, because the batch loops allocate a lot of
   // short-lived objects and scavenges showed up as ~16% of CPU.
   profile.push(...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean));
+  profile.push(...extraNodeFlags);
   // The service must not outlive the benchmark, however the benchmark ends (Ctrl-C, kill, crash).
   const [command, args] = withParentDeathSignal(process.execPath, [...profile, join(root, `dist/services/${service}/main.js`)]);
   const child = spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -66,5 +67,70 @@ export function mainThreadCpuSeconds(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
+  }
+}
+
+/** What a service's event loop went through between two `readServiceLoopProbe` calls (ms). */
+export interface ServiceLoopProbe {
+  delayP50Ms: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+}
+
+// Loaded into the service with --require: an event-loop-delay histogram (1 ms resolution) and GC pause totals,
+// written to BENCH_LOOP_PROBE_FILE and reset on SIGWINCH, so a bench can read them per phase without the service
+// knowing about benches. NOTE: SIGWINCH because Nest's enableShutdownHooks() shuts the service down on SIGUSR1/2.
+const LOOP_PROBE_SOURCE = `
+const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
+const { writeFileSync, renameSync } = require('node:fs');
+const file = process.env.BENCH_LOOP_PROBE_FILE;
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+let gc = { count: 0, total: 0, max: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) { gc.count++; gc.total += entry.duration; gc.max = Math.max(gc.max, entry.duration); }
+}).observe({ entryTypes: ['gc'] });
+let seq = 0;
+process.on('SIGWINCH', () => {
+  const probe = { seq: ++seq, delayP50Ms: delay.percentile(50) / 1e6, delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6, gcCount: gc.count, gcTotalMs: gc.total, gcMaxMs: gc.max };
+  writeFileSync(file + '.tmp', JSON.stringify(probe));
+  renameSync(file + '.tmp', file);
+  delay.reset();
+  gc = { count: 0, total: 0, max: 0 };
+});
+`;
+
+/**
+ * Prepares the loop probe in `dir`: returns the node flag that loads it and the env entry that names its output
+ * file (pass both to startServiceProcess, the flag through BENCH_NODE_FLAGS).
+ */
+export function serviceLoopProbe(dir: string): { nodeFlag: string; env: Record<string, string>; file: string } {
+  const script = join(dir, 'loop-probe.cjs');
+  writeFileSync(script, LOOP_PROBE_SOURCE);
+  const file = join(dir, 'loop-probe.json');
+  return { nodeFlag: `--require=${script}`, env: { BENCH_LOOP_PROBE_FILE: file }, file };
+}
+
+/** Asks the service for its probe since the last call (and resets it); waits up to 5 s for the answer. */
+export async function readServiceLoopProbe(child: ChildProcess, file: string): Promise<ServiceLoopProbe | null> {
+  const previous = readProbeFile(file)?.seq ?? 0;
+  child.kill('SIGWINCH');
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const probe = readProbeFile(file);
+    if (probe && probe.seq > previous) return probe;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return null;
+}
+
+function readProbeFile(file: string): (ServiceLoopProbe & { seq: number }) | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ServiceLoopProbe & { seq: number };
+  } catch {
+    return null;
   }
 }

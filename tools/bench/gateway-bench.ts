@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -12,7 +12,7 @@ import { EdgeStore } from '../../services/device-gateway/src/store/edge-store';
 import { startKafkaBroker } from '../infra/kafka-broker';
 import { findFreePort } from '../infra/ports';
 import { repoRoot } from '../infra/repo-root';
-import { percentile, progress, readMetric, startServiceProcess, stopProcess } from './bench-support';
+import { mainThreadCpuSeconds, percentile, progress, readMetric, readServiceLoopProbe, serviceLoopProbe, startServiceProcess, stopProcess, type ServiceLoopProbe } from './bench-support';
 
 /**
  * `npm run bench:gateway`: the edge gateway, as a real process on a real SQLite file, on this machine.
@@ -111,11 +111,24 @@ function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 async function ackAndPacedPhases(brokers: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-bench-ack-'));
   const { env, deviceUrl, apiUrl } = await gatewayEnv(dataDir, brokers);
-  const gateway = await startServiceProcess(root, 'device-gateway', env, `${apiUrl}/health/ready`);
+  const probe = serviceLoopProbe(dataDir);
+  const gateway = await startServiceProcess(root, 'device-gateway', { ...env, ...probe.env }, `${apiUrl}/health/ready`, [probe.nodeFlag]);
+  /** Runs one phase and what it cost: the gateway's event-loop delay and GC, its main-thread CPU, the bench's own loop delay. */
+  const observed = async <T extends { uploads: number }>(run: () => Promise<T>) => {
+    await readServiceLoopProbe(gateway, probe.file); // resets the histogram: start of the phase
+    const cpuBefore = mainThreadCpuSeconds(gateway.pid!);
+    const clientDelay = monitorEventLoopDelay({ resolution: 1 });
+    clientDelay.enable();
+    const result = await run();
+    clientDelay.disable();
+    const cpuSeconds = mainThreadCpuSeconds(gateway.pid!) - cpuBefore;
+    const loop = await readServiceLoopProbe(gateway, probe.file);
+    return { ...result, loop, mainThreadUsPerUpload: (cpuSeconds * 1e6) / Math.max(1, result.uploads), clientDelayP99Ms: clientDelay.percentile(99) / 1e6, clientDelayMaxMs: clientDelay.max / 1e6 };
+  };
   try {
-    const ack = phases.has('ack') ? await ackPhase(deviceUrl) : null;
+    const ack = phases.has('ack') ? await observed(() => ackPhase(deviceUrl)) : null;
     if (ack) progress(`acks done: ${ack.acked} punches in ${ack.seconds.toFixed(1)} s`);
-    const paced = phases.has('paced') ? await pacedPhase(deviceUrl) : null;
+    const paced = phases.has('paced') ? await observed(() => pacedPhase(deviceUrl)) : null;
     const published = await readMetric(`${apiUrl}/metrics`, 'gateway_relay_published_total');
     return { ack, paced, published };
   } finally {
@@ -193,7 +206,15 @@ async function pacedPhase(deviceUrl: string) {
   await Promise.all(serials.map(device));
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: acked / seconds, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 };
+  return { rate: acked / seconds, failures, uploads: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 };
+}
+
+/** What the phase cost the gateway's main thread, and whether the bench's own loop kept up (it runs the devices). */
+function loopLine(phase: { loop: ServiceLoopProbe | null; mainThreadUsPerUpload: number; clientDelayP99Ms: number; clientDelayMaxMs: number }): string {
+  const loop = phase.loop
+    ? `gateway event-loop delay p50 ${phase.loop.delayP50Ms.toFixed(1)} ms, p99 ${phase.loop.delayP99Ms.toFixed(1)} ms, max ${phase.loop.delayMaxMs.toFixed(0)} ms; GC ${phase.loop.gcCount} pauses, ${phase.loop.gcTotalMs.toFixed(0)} ms total, max ${phase.loop.gcMaxMs.toFixed(1)} ms`
+    : 'gateway event-loop probe did not answer';
+  return `          ${loop}; gateway main thread ${phase.mainThreadUsPerUpload.toFixed(0)} µs CPU/upload; bench client loop delay p99 ${phase.clientDelayP99Ms.toFixed(1)} ms, max ${phase.clientDelayMaxMs.toFixed(0)} ms`;
 }
 
 /** Writes an outage's backlog straight into a fresh gateway database: valid punches, round-robin over devices. */
@@ -327,11 +348,13 @@ async function main(): Promise<void> {
       lines.push(
         `acks      ${DEVICES} ADMS devices closed loop, ${LINES} punches/upload: ${Math.round(ackRate).toLocaleString('en')} durable punches/s (${Math.round(ack.uploads / ack.seconds)} uploads/s), ack latency p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms (${ack.p99AfterFirst.toFixed(1)} ms without each device's first upload), ${ack.failures} failed uploads   [target >= 5,000/s; saturated, so its latency is queueing, not judged]`,
       );
+      lines.push(loopLine(ack));
     }
     if (paced) {
       lines.push(
         `paced     ${DEVICES} ADMS devices at ${PACED_RATE.toLocaleString('en')} punches/s offered: ${Math.round(paced.rate).toLocaleString('en')} acked/s, ack latency from the scheduled send p50 ${paced.p50.toFixed(1)} ms, p99 ${paced.p99.toFixed(1)} ms, max ${paced.max.toFixed(0)} ms, ${paced.failures} failed uploads   [target: p99 < 50 ms while sustaining 5,000/s]`,
       );
+      lines.push(loopLine(paced));
     }
     if (drain) {
       lines.push(
