@@ -9,6 +9,7 @@ import { AdmsDeviceReporter } from '../adms/adms-device-reporter';
 import { DiskBudgetExceededError } from '../store/disk-budget';
 import type { EdgeStore } from '../store/edge-store';
 import type { WsMessageStore } from './ws-message-store';
+import { OrderedReplies } from './ordered-replies';
 import {
   ClientMessageSchema,
   HelloSchema,
@@ -43,13 +44,16 @@ interface Session {
   remoteAddress: string | null;
   serial: string | null;
   alive: boolean;
+  /** Answers to this connection's messages, in message order. */
+  replies: OrderedReplies<ServerMessage>;
 }
 
 /**
  * WebSocket listener for devices and agents on `:5001` (docs/ws-device-protocol.md). A client says hello
  * with its serial and the token of its `ws` config entry, then sends `punch` / `punches` messages with ids.
- * Each message is handled to the end, synchronously, before the next one: it is written to SQLite in one
- * transaction and only then acked, so an ack always means "durable" and acks come back in send order.
+ * Each message's writes join the shared group commit (WsMessageStore, GroupCommitter) and it is acked only
+ * once that commit returned, so an ack always means "durable". Every answer (ack, nack, pong) goes out in the
+ * order the messages arrived on that connection, whatever order their writes finish in (OrderedReplies).
  * Invalid messages are quarantined with their bytes and nacked with the reason.
  */
 export class WsDeviceServer {
@@ -100,7 +104,7 @@ export class WsDeviceServer {
   }
 
   private accept(socket: WebSocket, remoteAddress: string | null): void {
-    const session: Session = { socket, remoteAddress, serial: null, alive: true };
+    const session: Session = { socket, remoteAddress, serial: null, alive: true, replies: new OrderedReplies((reply) => this.send(session, reply)) };
     this.sessions.add(session);
     const helloTimer = setTimeout(() => this.refuse(session, 'hello-timeout', `no hello within ${this.options.helloTimeoutMs} ms`), this.options.helloTimeoutMs);
     socket.on('pong', () => (session.alive = true));
@@ -109,7 +113,7 @@ export class WsDeviceServer {
         if (session.serial === null) {
           if (this.hello(session, data, isBinary)) clearTimeout(helloTimer);
         } else {
-          this.message(session, data, isBinary);
+          this.answerInOrder(session, data, isBinary);
         }
       } catch (error) {
         // A bug must not kill the listener; the client gets no ack and sends again.
@@ -160,7 +164,17 @@ export class WsDeviceServer {
     return true;
   }
 
-  private message(session: Session, data: RawData, isBinary: boolean): void {
+  /** Reserves the message's place among the connection's answers now, fills it when its handling is done. */
+  private answerInOrder(session: Session, data: RawData, isBinary: boolean): void {
+    const reply = session.replies.reserve();
+    this.message(session, data, isBinary).then(reply, (error: unknown) => {
+      // A bug must not hold the later answers back; this message gets none, so the client sends it again.
+      this.deps.logger.error({ err: error, serial: session.serial }, 'WS message handling failed');
+      reply(null);
+    });
+  }
+
+  private async message(session: Session, data: RawData, isBinary: boolean): Promise<ServerMessage | null> {
     const serial = session.serial!;
     const frame = toBuffer(data);
     const receivedAt = new Date();
@@ -178,38 +192,38 @@ export class WsDeviceServer {
         return this.invalid(session, frame, null, 'invalid-message', 'hello was already received on this connection', receivedAt);
       case 'ping':
         this.measureClock(serial, message.deviceTime, receivedAt);
-        return this.send(session, { type: 'pong', id: message.id ?? null, serverTime: new Date().toISOString() });
+        return { type: 'pong', id: message.id ?? null, serverTime: new Date().toISOString() };
       case 'punch':
       case 'punches': {
         const records = message.type === 'punch' ? [message.punch] : message.punches;
         let outcome;
         try {
-          outcome = this.deps.messages.storePunches({ serial, messageType: message.type, frame, records, backfill: message.backfill ?? false, receivedAt });
+          outcome = await this.deps.messages.storePunches({ serial, messageType: message.type, frame, records, backfill: message.backfill ?? false, receivedAt });
         } catch (error) {
           return this.storageFailed(session, message.id, error);
         }
-        // The transaction has committed: now, and only now, the device may forget these punches.
-        return this.send(session, { type: 'ack', id: message.id, stored: outcome.stored, quarantined: outcome.quarantined, results: outcome.results });
+        // The group has committed: now, and only now, the device may forget these punches.
+        return { type: 'ack', id: message.id, stored: outcome.stored, quarantined: outcome.quarantined, results: outcome.results };
       }
     }
   }
 
   /** Quarantines the frame, then nacks; if even that cannot be stored, the nack says "retry". */
-  private invalid(session: Session, frame: Buffer, id: string | null, reason: WsNackReason, detail: string, receivedAt: Date): void {
+  private async invalid(session: Session, frame: Buffer, id: string | null, reason: WsNackReason, detail: string, receivedAt: Date): Promise<ServerMessage> {
     try {
-      this.deps.messages.quarantineMessage({ serial: session.serial!, frame, reason, detail, receivedAt });
+      await this.deps.messages.quarantineMessage({ serial: session.serial!, frame, reason, detail, receivedAt });
     } catch (error) {
       return this.storageFailed(session, id, error);
     }
-    this.send(session, { type: 'nack', id, reason, detail, retryable: false });
+    return { type: 'nack', id, reason, detail, retryable: false };
   }
 
-  private storageFailed(session: Session, id: string | null, error: unknown): void {
+  private storageFailed(session: Session, id: string | null, error: unknown): ServerMessage {
     if (error instanceof DiskBudgetExceededError) {
-      return this.send(session, { type: 'nack', id, reason: 'storage-full', detail: 'gateway storage budget spent; keep the data and retry later', retryable: true });
+      return { type: 'nack', id, reason: 'storage-full', detail: 'gateway storage budget spent; keep the data and retry later', retryable: true };
     }
     this.deps.logger.error({ err: error, serial: session.serial }, 'could not store WS message; client will retry');
-    this.send(session, { type: 'nack', id, reason: 'storage-unavailable', detail: 'could not store the message; retry', retryable: true });
+    return { type: 'nack', id, reason: 'storage-unavailable', detail: 'could not store the message; retry', retryable: true };
   }
 
   private measureClock(serial: string, deviceTime: string | undefined, at: Date): void {

@@ -8,8 +8,9 @@ import { SqliteDeviceEventRecorder } from '../../events/sqlite-device-event-reco
 import { DeviceHealthTracker } from '../../pull/device-health-tracker';
 import { DiskBudget } from '../../store/disk-budget';
 import { EdgeStore } from '../../store/edge-store';
+import { GroupCommitter } from '../../store/group-committer';
 import { WsDeviceServer } from '../ws-device-server';
-import { WsMessageStore } from '../ws-message-store';
+import { WsMessageStore, type WsCommitter } from '../ws-message-store';
 
 /** A real WS listener on an ephemeral port over real on-disk SQLite, for tests with tools/simulators/ws-device. */
 export class WsTestGateway {
@@ -36,12 +37,15 @@ export class WsTestGateway {
     return this.config.databasePath;
   }
 
-  async start(options: { helloTimeoutMs?: number } = {}): Promise<this> {
+  /** `committer` may wrap the real GroupCommitter (e.g. to hold one message's commit back). */
+  async start(options: { helloTimeoutMs?: number; committer?: (real: GroupCommitter) => WsCommitter } = {}): Promise<this> {
     this.store = EdgeStore.open(this.databasePath);
     const events = new SqliteDeviceEventRecorder(this.store.deviceEvents, this.config);
-    const messages = new WsMessageStore(this.store, this.config, events, new DiskBudget(this.databasePath, this.budgetBytes), () => undefined);
+    const real = new GroupCommitter(this.store.db);
+    const committer = options.committer ? options.committer(real) : real;
+    const messages = new WsMessageStore(this.store, this.config, events, new DiskBudget(this.databasePath, this.budgetBytes), () => undefined, committer);
     const logger = createRootLogger({ service: 'ws-test', version: 'test', level: 'silent' });
-    this.server = new WsDeviceServer({ config: this.config, store: this.store, messages, events, health: new DeviceHealthTracker(this.store, events), logger }, options);
+    this.server = new WsDeviceServer({ config: this.config, store: this.store, messages, events, health: new DeviceHealthTracker(this.store, events), logger }, options.helloTimeoutMs !== undefined ? { helloTimeoutMs: options.helloTimeoutMs } : {});
     this.url = await this.server.listen();
     return this;
   }
