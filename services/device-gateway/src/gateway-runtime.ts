@@ -25,6 +25,7 @@ import { OutboxRetention } from './relay/outbox-retention';
 import { Uplink } from './relay/uplink';
 import { DiskBudget } from './store/disk-budget';
 import { EdgeStore } from './store/edge-store';
+import { GroupCommitter } from './store/group-committer';
 
 /**
  * Owns the gateway's long-lived parts and their order: open the store, start the device listener, start the
@@ -100,7 +101,9 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       logger,
     });
     // ADMS devices report clock skew and capacity through the same health tracker as pulled devices.
-    const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget, this.deviceEvents, this.pull.health);
+    // ADMS uploads and WS messages arriving together share one group commit (one fsync).
+    const committer = new GroupCommitter(this.store.db);
+    const uploads = new AdmsUploadService(this.store, config, () => this.relay.notify(), this.diskBudget, this.deviceEvents, this.pull.health, committer);
     this.deviceServer = new AdmsHttpServer({
       config,
       store: this.store,
@@ -117,7 +120,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
       ? new WsDeviceServer({
           config,
           store: this.store,
-          messages: new WsMessageStore(this.store, config, this.deviceEvents, this.diskBudget, () => this.relay.notify()),
+          messages: new WsMessageStore(this.store, config, this.deviceEvents, this.diskBudget, () => this.relay.notify(), committer),
           events: this.deviceEvents,
           health: this.pull.health,
           logger: logger.child({ component: 'ws' }),
