@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deviceLocalTime } from './device-clock';
+import { answerEventCount } from './hikvision-event-count';
+import { HikvisionUserStore } from './hikvision-user-store';
 
 /**
  * A simulated Hikvision access terminal (DS-K1T class) speaking ISAPI over real HTTP, modelled on the
@@ -109,6 +111,10 @@ export class HikvisionDevice {
   readonly options: Required<Omit<HikvisionDeviceOptions, 'httpHostsUrl'>> & { httpHostsUrl: string | undefined };
   /** What the AcsEvent search sees (the device's event store). */
   readonly events: SimEvent[] = [];
+  /** Persons written through ISAPI UserInfo (push-users). */
+  readonly users = new HikvisionUserStore();
+  /** Size of the event store, reported by the AcsEventTotalNum capabilities (firmware typically 100,000+). */
+  eventCapacity = 100_000;
   readonly stats: HikvisionDeviceStats = {
     requests: 0,
     challenges: 0,
@@ -314,6 +320,8 @@ export class HikvisionDevice {
       );
       return;
     }
+    const answer = this.users.handle(req.method ?? 'GET', url.pathname, body) ?? answerEventCount(req.method ?? 'GET', url.pathname, body, this.events, this.eventCapacity);
+    if (answer) return sendJson(res, answer.status, answer.json);
     sendJson(res, 404, { statusCode: 4, statusString: 'Invalid Operation', subStatusCode: 'notSupport' });
   }
 

@@ -5,6 +5,7 @@ import {
   SimFrameParser,
   simCommKey,
   simDataset,
+  simDecodeUser,
   simEncodeEvent,
   simEncodeRecord,
   simEncodeUser,
@@ -13,6 +14,7 @@ import {
   simPackTime,
   simUnpackTime,
   type SimPacket,
+  type SimCharset,
   type SimRecord,
   type SimUser,
 } from './zk-wire';
@@ -30,6 +32,10 @@ export interface ZkTcpDeviceOptions {
   records?: SimRecord[];
   users?: SimUser[];
   userRecordSize?: 28 | 72;
+  /** Most users the terminal holds; a write of one more is answered CMD_ACK_ERROR, like a full device. Default 10,000. */
+  userCapacity?: number;
+  /** Charset of stored names (P9: Chinese firmware uses GBK, Western firmware Latin-1 or UTF-8). Default UTF-8. */
+  userCharset?: SimCharset;
   realtimeLayout?: 10 | 12 | 14 | 32 | 36 | 37 | 52;
   recordCapacity?: number;
   /** Datasets up to this size come back inline as CMD_DATA (brief §2.5 step 3). Default 1024. */
@@ -91,7 +97,7 @@ export class ZkTcpDevice {
   readonly faults: ZkTcpDeviceFaults = { recordCountDelta: 0, silent: false, dropConnectionAtChunk: null, swallowChunkRequests: 0 };
   readonly log: ZkSimLogEntry[] = [];
   readonly eventAcks: { connection: number; sessionId: number }[] = [];
-  readonly counters = { connections: 0, exits: 0, eventsSent: 0, destructiveCommands: 0, badChecksums: 0 };
+  readonly counters = { connections: 0, exits: 0, eventsSent: 0, destructiveCommands: 0, badChecksums: 0, userWrites: 0, userDeletes: 0, refreshes: 0, refusedUserCommands: 0 };
   /** Called after each command is answered: lets a test make something happen between two requests. */
   afterCommand: ((command: number, connection: number) => void) | null = null;
 
@@ -222,11 +228,21 @@ export class ZkTcpDevice {
         client.disabled = p.command === SIM_CMD.DISABLE_DEVICE;
         return reply(SIM_CMD.ACK_OK);
       case SIM_CMD.REFRESH_DATA:
+        this.counters.refreshes++;
         return reply(SIM_CMD.ACK_OK);
+      case SIM_CMD.USER_WRQ:
+        return reply(this.writeUser(p.data));
+      case SIM_CMD.DELETE_USER:
+        return reply(this.deleteUser(p.data));
       case SIM_CMD.GET_FREE_SIZES:
         return reply(
           SIM_CMD.ACK_OK,
-          simFreeSizes({ users: this.users.length, records: this.records.length + this.faults.recordCountDelta, recordCapacity: this.options.recordCapacity ?? 100_000 }),
+          simFreeSizes({
+            users: this.users.length,
+            records: this.records.length + this.faults.recordCountDelta,
+            recordCapacity: this.options.recordCapacity ?? 100_000,
+            userCapacity: this.options.userCapacity ?? 10_000,
+          }),
         );
       case SIM_CMD.GET_TIME: {
         const data = Buffer.alloc(4);
@@ -264,11 +280,43 @@ export class ZkTcpDevice {
     }
   }
 
+  /**
+   * CMD_USER_WRQ: a record of the device's own size replaces the user with that uid, or adds one. Refused
+   * (CMD_ACK_ERROR) like firmware does for a record of the wrong size, uid 0, an empty user id, a user id
+   * another uid already has, or one user more than the device holds.
+   */
+  private writeUser(data: Buffer): number {
+    const user = simDecodeUser(data, this.options.userRecordSize ?? 72, this.options.userCharset);
+    const index = user ? this.users.findIndex((u) => u.uid === user.uid) : -1;
+    const full = index === -1 && this.users.length >= (this.options.userCapacity ?? 10_000);
+    const idTaken = user !== null && this.users.some((u) => u.userId === user.userId && u.uid !== user.uid);
+    if (!user || user.uid === 0 || user.userId === '' || user.userId === '0' || idTaken || full) {
+      this.counters.refusedUserCommands++;
+      return SIM_CMD.ACK_ERROR;
+    }
+    this.counters.userWrites++;
+    if (index === -1) this.users.push(user);
+    else this.users[index] = user;
+    return SIM_CMD.ACK_OK;
+  }
+
+  /** CMD_DELETE_USER `<h uid>`: removes that user; an unknown uid is an error. The log is left alone. */
+  private deleteUser(data: Buffer): number {
+    const index = data.length >= 2 ? this.users.findIndex((u) => u.uid === data.readUInt16LE(0)) : -1;
+    if (index === -1) {
+      this.counters.refusedUserCommands++;
+      return SIM_CMD.ACK_ERROR;
+    }
+    this.counters.userDeletes++;
+    this.users.splice(index, 1);
+    return SIM_CMD.ACK_OK;
+  }
+
   private stage(client: ClientState, p: SimPacket, reply: (command: number, data?: Buffer) => void): void {
     const dataset = p.data.length >= 3 ? p.data.readInt16LE(1) : -1;
     let bytes: Buffer;
     if (dataset === SIM_CMD.ATTLOG_RRQ) bytes = simDataset(this.records.map((r) => simEncodeRecord(r, this.options.recordSize ?? 40)));
-    else if (dataset === SIM_CMD.USERTEMP_RRQ) bytes = simDataset(this.users.map((u) => simEncodeUser(u, this.options.userRecordSize ?? 72)));
+    else if (dataset === SIM_CMD.USERTEMP_RRQ) bytes = simDataset(this.users.map((u) => simEncodeUser(u, this.options.userRecordSize ?? 72, this.options.userCharset)));
     else return reply(SIM_CMD.ACK_ERROR);
     if (bytes.length <= (this.options.inlineLimit ?? 1024)) return reply(SIM_CMD.DATA, bytes);
     client.staged = bytes;

@@ -10,6 +10,8 @@ export const SIM_CMD = {
   ENABLE_DEVICE: 1002,
   DISABLE_DEVICE: 1003,
   REFRESH_DATA: 1013,
+  USER_WRQ: 8,
+  DELETE_USER: 18,
   AUTH: 1102,
   PREPARE_DATA: 1500,
   DATA: 1501,
@@ -184,32 +186,60 @@ export interface SimUser {
   uid: number;
   userId: string;
   name: string;
+  privilege?: number;
+  /** Kept to show that a name update leaves it alone; the gateway never reads or writes it. */
+  password?: string;
+  cardNumber?: number;
 }
 
-export function simEncodeUser(u: SimUser, size: 28 | 72): Buffer {
+/** Charset the simulated terminal stores names in. */
+export type SimCharset = 'utf-8' | 'latin1';
+
+export function simEncodeUser(u: SimUser, size: 28 | 72, charset: SimCharset = 'utf-8'): Buffer {
   const out = Buffer.alloc(size);
+  const enc = charset === 'utf-8' ? 'utf8' : 'latin1';
   out.writeUInt16LE(u.uid, 0);
+  out[2] = u.privilege ?? 0;
   if (size === 28) {
-    Buffer.from(u.name).copy(out, 8, 0, 8);
+    Buffer.from(u.password ?? '', 'latin1').copy(out, 3, 0, 5);
+    Buffer.from(u.name, enc).copy(out, 8, 0, 8);
+    out.writeUInt32LE(u.cardNumber ?? 0, 16);
     out.writeUInt32LE(Number(u.userId), 24);
   } else {
-    Buffer.from(u.name).copy(out, 11, 0, 24);
+    Buffer.from(u.password ?? '', 'latin1').copy(out, 3, 0, 8);
+    Buffer.from(u.name, enc).copy(out, 11, 0, 24);
+    out.writeUInt32LE(u.cardNumber ?? 0, 35);
     Buffer.from(u.userId).copy(out, 48, 0, 24);
   }
   return out;
 }
 
+/** A CMD_USER_WRQ payload as the terminal reads it; null when it is not a record of the device's size. */
+export function simDecodeUser(data: Buffer, size: 28 | 72, charset: SimCharset = 'utf-8'): SimUser | null {
+  if (data.length !== size) return null;
+  const enc = charset === 'utf-8' ? 'utf8' : 'latin1';
+  const cstr = (from: number, to: number, encoding: BufferEncoding) => {
+    const field = data.subarray(from, to);
+    const nul = field.indexOf(0);
+    return (nul === -1 ? field : field.subarray(0, nul)).toString(encoding);
+  };
+  if (size === 28) {
+    return { uid: data.readUInt16LE(0), privilege: data[2]!, password: cstr(3, 8, 'latin1'), name: cstr(8, 16, enc), cardNumber: data.readUInt32LE(16), userId: String(data.readUInt32LE(24)) };
+  }
+  return { uid: data.readUInt16LE(0), privilege: data[2]!, password: cstr(3, 11, 'latin1'), name: cstr(11, 35, enc), cardNumber: data.readUInt32LE(35), userId: cstr(48, 72, 'utf8') };
+}
+
 /** GET_FREE_SIZES reply: 20 i32 + the 12-byte face tail (92 bytes, zk-protocol terminal.md). */
-export function simFreeSizes(counts: { users: number; records: number; recordCapacity: number }): Buffer {
+export function simFreeSizes(counts: { users: number; records: number; recordCapacity: number; userCapacity?: number }): Buffer {
   const out = Buffer.alloc(92);
   const set = (index: number, value: number) => out.writeInt32LE(value, index * 4);
   set(4, counts.users);
   set(8, counts.records);
   set(14, 3000);
-  set(15, 10000);
+  set(15, counts.userCapacity ?? 10000);
   set(16, counts.recordCapacity);
   set(17, 3000);
-  set(18, 10000 - counts.users);
+  set(18, (counts.userCapacity ?? 10000) - counts.users);
   set(19, counts.recordCapacity - counts.records);
   return out;
 }

@@ -11,6 +11,7 @@ import type { PulledDevice, WindowReadOutcome } from '../pull/pulled-device';
 import type { EdgeStore } from '../store/edge-store';
 import { AdmsCommandFailedError, type AdmsDeviceCommands } from './adms-device-commands';
 import { buildCommandResult, CommandRejectedError, type CommandOutput } from './command-result';
+import { canPushUsers } from './device-user-push';
 import type { GatewayCommandRepository, StoredCommand } from './gateway-command.repository';
 import type { LeaseBook } from './lease-book';
 
@@ -198,26 +199,48 @@ export class GatewayCommandExecutor {
     return { outcome: 'succeeded', deviceSerial, deviceCounts: windows.map((w, i) => ({ from: w.from, to: w.to, count: counts[i]! })) };
   }
 
+  /**
+   * push-users, routed by protocol: ADMS devices through their getrequest queue (DATA UPDATE/DELETE USERINFO),
+   * ZK TCP devices by CMD_USER_WRQ / CMD_DELETE_USER on the poller's session, Hikvision devices by ISAPI
+   * UserInfo Record/Modify/Delete. Names come from the roster cache. Every user is tried; the result is
+   * `succeeded`, `partial` (some failed) or `failed` (all failed), the first failure's code in the error.
+   */
   private async pushUsers(command: GatewayCommandOf<'push-users'>): Promise<CommandOutput> {
     const { deviceSerial, upsertDeviceUserIds, deleteDeviceUserIds } = command.args;
     const device = this.configured(deviceSerial);
-    if (device.protocol !== 'zk-push2') {
-      const why = device.protocol === 'zk-tcp' ? 'the ZK TCP codec has no user write (CMD_USER_WRQ) yet' : `writing users to ${device.protocol} devices is not implemented`;
-      throw new CommandRejectedError('unsupported-command', `push-users: ${why}`);
-    }
+    if (device.protocol === 'ws') throw new CommandRejectedError('unsupported-command', 'push-users: WebSocket devices take no user writes');
     const roster = this.deps.roster();
     const names = new Map(roster.map((e) => [e.code, e.name]));
     if (upsertDeviceUserIds === null && roster.length === 0) {
       throw new CommandRejectedError('roster-empty', 'push-users for every assigned user needs the reference cache, which holds no employees');
     }
-    const upserts = (upsertDeviceUserIds ?? roster.filter((e) => e.status === 'active').map((e) => e.code)).map((pin) => ({ pin, name: names.get(pin) ?? null }));
-    const { sent, failed } = await this.deps.adms.pushUsers(deviceSerial, upserts, deleteDeviceUserIds, new Date(command.deadline));
+    const userIds = upsertDeviceUserIds ?? roster.filter((e) => e.status === 'active').map((e) => e.code);
+    if (device.protocol === 'zk-push2') {
+      const upserts = userIds.map((pin) => ({ pin, name: names.get(pin) ?? null }));
+      const { sent, failed } = await this.deps.adms.pushUsers(deviceSerial, upserts, deleteDeviceUserIds, new Date(command.deadline));
+      if (failed.length === 0) return { outcome: 'succeeded', deviceSerial };
+      const first = failed[0]!;
+      return {
+        outcome: failed.length === sent ? 'failed' : 'partial',
+        deviceSerial,
+        error: { class: 'device-return-code', message: `${failed.length} of ${sent} user commands failed, first: ${first.command.split('\t')[0]} Return=${first.returnCode}`, deviceReturnCode: String(first.returnCode) },
+      };
+    }
+    const runner = this.deps.pull.device(deviceSerial);
+    if (!runner || !canPushUsers(runner)) throw new CommandRejectedError('unsupported-command', `push-users: ${device.protocol} device ${deviceSerial} has no user write`);
+    if (!this.deps.pull.isActive(deviceSerial)) throw new CommandRejectedError('no-lease', `this gateway does not hold the pull lease of ${deviceSerial}`);
+    const { sent, failed } = await runner.pushUsers({ upserts: userIds.map((userId) => ({ userId, name: names.get(userId) ?? null })), deletes: deleteDeviceUserIds });
     if (failed.length === 0) return { outcome: 'succeeded', deviceSerial };
     const first = failed[0]!;
+    const listed = failed.slice(0, 5).map((f) => `${f.action} ${f.userId}: ${f.code} (${f.detail})`).join('; ');
     return {
       outcome: failed.length === sent ? 'failed' : 'partial',
       deviceSerial,
-      error: { class: 'device-return-code', message: `${failed.length} of ${sent} user commands failed, first: ${first.command.split('\t')[0]} Return=${first.returnCode}`, deviceReturnCode: String(first.returnCode) },
+      error: {
+        class: first.source === 'device' ? 'device-return-code' : 'user-record-rejected',
+        message: `${failed.length} of ${sent} users failed: ${listed}${failed.length > 5 ? '; ...' : ''}`,
+        deviceReturnCode: first.code.slice(0, 32),
+      },
     };
   }
 

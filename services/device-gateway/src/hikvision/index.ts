@@ -16,3 +16,6 @@ export * from './hikvision-event-punch-builder';
 export { parseSimpleXml, type XmlElement, type XmlValue } from './simple-xml';
 export * from './acs-event-window-search';
 export * from './device-clock-reading';
+export * from './isapi-response-status';
+export * from './isapi-user-write';
+export * from './acs-event-capacity';

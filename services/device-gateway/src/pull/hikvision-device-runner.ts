@@ -1,13 +1,17 @@
 import type { Logger } from '@attendance/observability';
+import type { DeviceUserPush, DeviceUserPushOutcome, UserPushTarget } from '../commands/device-user-push';
 import type { HikvisionDevice as HikvisionDeviceConfig } from '../config/gateway.config';
 import type { DeviceContext } from '../punches/device-context';
 import {
   AlertStreamSubscriber,
   buildPunchFromHikvisionEvent,
+  deleteHikUsers,
   DigestHttpClient,
   parseHttpHostsPush,
   pullAcsEvents,
   readHikDeviceClock,
+  readHikEventCapacityMax,
+  readHikEventCount,
   searchAcsEventWindow,
   SerialTracker,
   type AlertStreamItem,
@@ -16,6 +20,7 @@ import {
   type HikvisionPunchSource,
   type InvalidSearchItem,
   type SerialGap,
+  writeHikUser,
 } from '../hikvision';
 import type { DeviceHealthTracker } from './device-health-tracker';
 import type { PulledDevice, WindowReadOutcome } from './pulled-device';
@@ -36,6 +41,8 @@ export interface HikvisionDeviceRunnerOptions {
   pullIntervalMs?: number;
   /** Clock skew is measured at most this often. Default 10 min. */
   clockCheckIntervalMs?: number;
+  /** The event-store fill level is read on the first pull and then at most this often. Default 10 min. */
+  capacityCheckIntervalMs?: number;
   pageDelayMs?: number;
   alertStream?: { idleTimeoutMs?: number; backoff?: { initialMs?: number; maxMs?: number } };
 }
@@ -50,7 +57,7 @@ export interface HikvisionDeviceRunnerOptions {
  * - a `frontSerialNo` gap on either push channel triggers a backfill of exactly that serial range.
  * Pulls run one at a time per device (a serial lock), so cursor writes never interleave.
  */
-export class HikvisionDeviceRunner implements PulledDevice {
+export class HikvisionDeviceRunner implements PulledDevice, UserPushTarget {
   readonly protocol = 'hikvision' as const;
   readonly serial: string;
   private readonly client: DigestHttpClient;
@@ -61,6 +68,9 @@ export class HikvisionDeviceRunner implements PulledDevice {
   private timer: NodeJS.Timeout | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private lastClockCheck = 0;
+  private lastCapacityCheck = 0;
+  /** The device's event-store maximum once read (a capability; it does not change while we run). */
+  private eventCapacityMax: number | null | undefined = undefined;
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly options: HikvisionDeviceRunnerOptions) {
@@ -190,6 +200,7 @@ export class HikvisionDeviceRunner implements PulledDevice {
     return this.exclusive(async () => {
       try {
         await this.checkClock();
+        await this.checkCapacity();
         await this.pullByCursor(source);
         await this.backfillOpenGaps();
       } catch (error) {
@@ -278,6 +289,40 @@ export class HikvisionDeviceRunner implements PulledDevice {
       // Some firmware restricts /ISAPI/System/time; skew is then unknown, punches are still read.
       this.options.logger.debug({ serial: this.serial, err: error }, 'device time not readable');
     }
+  }
+
+  /**
+   * Reads how full the event store is and reports it as the capacity device event ZK and ADMS devices give
+   * (DeviceHealthTracker: warning at 80 %, critical at 95 %), so status can warn before the device starts
+   * overwriting events the gateway has not read.
+   */
+  private async checkCapacity(): Promise<void> {
+    if (Date.now() - this.lastCapacityCheck < (this.options.capacityCheckIntervalMs ?? 600_000)) return;
+    this.lastCapacityCheck = Date.now();
+    try {
+      // A failed capabilities request is asked again next time; a device that answers without a maximum is not.
+      if (this.eventCapacityMax === undefined) this.eventCapacityMax = await readHikEventCapacityMax(this.client).catch(() => undefined);
+      const used = await readHikEventCount(this.client);
+      this.options.health.capacity(this.serial, used, this.eventCapacityMax ?? null, new Date());
+    } catch (error) {
+      // Older firmware has no AcsEventTotalNum; capacity is then unknown, punches are still read.
+      this.options.logger.debug({ serial: this.serial, err: error }, 'event store count not readable');
+    }
+  }
+
+  /**
+   * Writes and deletes users (push-users). Runs in the device's serial lock, between pulls, so a pull's cursor
+   * writes never interleave with it and the device sees one client's requests at a time.
+   */
+  pushUsers(push: DeviceUserPush): Promise<DeviceUserPushOutcome> {
+    return this.exclusive(async () => {
+      const results = [];
+      for (const user of push.upserts) results.push(await writeHikUser(this.client, { employeeNo: user.userId, name: user.name }));
+      results.push(...(await deleteHikUsers(this.client, push.deletes)));
+      const failed = results.flatMap((r) => (r.ok ? [] : [{ userId: r.employeeNo, action: r.action, code: r.code, detail: r.detail, source: 'device' as const }]));
+      this.options.logger.info({ serial: this.serial, sent: results.length, failed: failed.length }, 'Hikvision push-users done');
+      return { sent: results.length, failed };
+    });
   }
 
   private async onStreamItem(item: AlertStreamItem): Promise<void> {

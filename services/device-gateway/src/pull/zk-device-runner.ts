@@ -1,4 +1,5 @@
 import type { Logger } from '@attendance/observability';
+import type { DeviceUserPush, DeviceUserPushOutcome, UserPushTarget } from '../commands/device-user-push';
 import type { ZkTcpDevice as ZkTcpDeviceConfig } from '../config/gateway.config';
 import {
   buildPunchFromZkRecord,
@@ -40,7 +41,7 @@ export interface ZkDeviceRunnerOptions {
  * reconnect, a retry and requested reads, which are what recovers punches made while we were away. The log is
  * only ever read, never cleared (P8).
  */
-export class ZkDeviceRunner implements PulledDevice {
+export class ZkDeviceRunner implements PulledDevice, UserPushTarget {
   readonly protocol = 'zk-tcp' as const;
   readonly serial: string;
   private poller: ZkDevicePoller | null = null;
@@ -147,6 +148,17 @@ export class ZkDeviceRunner implements PulledDevice {
       // The device's count is of records; one punch identity counts once, as the cloud counts.
       return windows.map((w) => new Set(punches.filter((p) => inWindow(p.punchedAt, w)).map((p) => p.eventId)).size);
     });
+  }
+
+  /**
+   * Writes and deletes users on the device through the poller's own session (one client per device, P8): the
+   * write waits for a read in progress and no read runs in the middle of it.
+   */
+  async pushUsers(push: DeviceUserPush): Promise<DeviceUserPushOutcome> {
+    const report = await this.session((session) => session.writeUsers({ upserts: push.upserts, deletes: push.deletes }));
+    const failed = report.results.flatMap((r) => (r.ok ? [] : [{ userId: r.userId, action: r.action, code: r.code, detail: r.detail, source: r.source }]));
+    this.options.logger.info({ serial: this.serial, sent: report.results.length, failed: failed.length, refreshed: report.refreshed }, 'ZK push-users done');
+    return { sent: report.results.length, failed };
   }
 
   private async storeRead(batch: ZkLogBatch): Promise<void> {

@@ -20,3 +20,5 @@ export * from './zk-tcp-session';
 export * from './zk-clock-skew';
 export * from './zk-device-poller';
 export * from './zk-record-punch-builder';
+export * from './zk-user-write';
+export * from './zk-user-plan';

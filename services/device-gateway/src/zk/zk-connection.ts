@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ZK_FORBIDDEN_COMMANDS, ZkCommand, ZkReply, zkCommandName } from './zk-constants';
+import { ZK_CMD_DELETE_USER, ZK_FORBIDDEN_COMMANDS, ZkCommand, ZkReply, zkCommandName, type ZkCommandPermit } from './zk-constants';
 import { ZkError } from './zk-errors';
 import { SILENT_ZK_LOGGER, type ZkLogger } from './zk-logger';
 import { decodeZkPayload, encodeZkPayload, nextZkReplyId, type ZkPacket } from './zk-packet';
@@ -108,9 +108,14 @@ export class ZkConnection {
     return this.closeError !== null;
   }
 
-  /** Sends a request with the next reply id and returns that id, to be passed to {@link receive}. */
-  send(command: number, data?: Uint8Array): number {
-    if (ZK_FORBIDDEN_COMMANDS.has(command)) {
+  /**
+   * Sends a request with the next reply id and returns that id, to be passed to {@link receive}. Destructive
+   * commands are refused; `permit` lets CMD_DELETE_USER (and nothing else) through for an operator's
+   * push-users command.
+   */
+  send(command: number, data?: Uint8Array, permit?: ZkCommandPermit): number {
+    const permitted = permit === 'explicit-user-delete' && command === ZK_CMD_DELETE_USER;
+    if (ZK_FORBIDDEN_COMMANDS.has(command) && !permitted) {
       throw new ZkError('forbidden-command', `${zkCommandName(command)} deletes or interrupts device data; the gateway never sends it`);
     }
     if (this.closeError) throw this.closeError;
@@ -145,9 +150,9 @@ export class ZkConnection {
   }
 
   /** Sends and waits for the first reply. */
-  request(command: number, data: Uint8Array | undefined, timeoutMs: number): Promise<ZkPacket> {
+  request(command: number, data: Uint8Array | undefined, timeoutMs: number, permit?: ZkCommandPermit): Promise<ZkPacket> {
     try {
-      return this.receive(this.send(command, data), timeoutMs);
+      return this.receive(this.send(command, data, permit), timeoutMs);
     } catch (error) {
       return Promise.reject(error);
     }

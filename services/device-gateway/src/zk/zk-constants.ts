@@ -22,6 +22,8 @@ export const ZK_MAX_TCP_PAYLOAD = 1 << 20;
 export const ZK_REPLY_ID_MODULUS = 0xffff;
 
 export const ZkCommand = {
+  /** Writes one user record (pyzk set_user): the 72- or 28-byte layout of the device's user table. */
+  USER_WRQ: 8,
   USERTEMP_RRQ: 9,
   OPTIONS_RRQ: 11,
   ATTLOG_RRQ: 13,
@@ -77,6 +79,15 @@ export const ZkEventFlag = {
  * an operator policy after cloud acknowledgement (brief §2.9, P8), never by this code.
  */
 export const ZK_FORBIDDEN_COMMANDS: ReadonlySet<number> = new Set([14, 15, 18, 19, 20, 33, 1004, 1005]);
+
+/**
+ * CMD_DELETE_USER (`<h uid>`): the one destructive command with a legitimate caller, an operator's push-users
+ * command naming the users to remove. It stays in {@link ZK_FORBIDDEN_COMMANDS}, so nothing sends it by
+ * accident; the connection lets it through only with the explicit `explicit-user-delete` permit, which only
+ * ZkTcpSession.writeUsers passes. Attendance logs are never touched by it.
+ */
+export const ZK_CMD_DELETE_USER = 18;
+export type ZkCommandPermit = 'explicit-user-delete';
 
 /** pyzk's TCP chunk size for buffered reads: "arbitrary, below 0x10008" (brief §2.5). */
 export const ZK_TCP_CHUNK_SIZE = 0xffc0;

@@ -4,14 +4,16 @@ import type { ZkAttendanceRecord, ZkEightByteLayout } from './zk-attendance-reco
 import { readZkBuffered } from './zk-buffered-read';
 import { makeZkCommKey } from './zk-commkey';
 import { ZkConnection, type ZkConnectionOptions, type ZkConnectionStats } from './zk-connection';
-import { ZK_DEFAULT_PORT, ZK_FCT_USER, ZK_TCP_CHUNK_SIZE, ZkCommand, ZkEventFlag, ZkReply, zkCommandName } from './zk-constants';
+import { ZK_CMD_DELETE_USER, ZK_DEFAULT_PORT, ZK_FCT_USER, ZK_TCP_CHUNK_SIZE, ZkCommand, ZkEventFlag, ZkReply, zkCommandName } from './zk-constants';
 import { isZkError, ZkError } from './zk-errors';
 import { decodeZkFreeSizes, type ZkFreeSizes } from './zk-free-sizes';
 import { SILENT_ZK_LOGGER, type ZkLogger } from './zk-logger';
 import type { ZkPacket } from './zk-packet';
 import { decodeZkRealtimeAttendance, type ZkRealtimeDecode } from './zk-realtime-event';
 import { decodeZkPackedTime, encodeZkPackedTime, type ZkDecodedTime, type ZkTimeWindow } from './zk-time';
+import { planZkUserChanges, type ZkUserChanges } from './zk-user-plan';
 import { decodeZkUserDataset, type ZkUserRecord } from './zk-user-record';
+import { encodeZkNewUser, patchZkUserName, type ZkUserCharset, type ZkUserRecordSize } from './zk-user-write';
 
 export interface ZkTcpSessionOptions extends ZkConnectionOptions {
   host: string;
@@ -34,6 +36,10 @@ export interface ZkTcpSessionOptions extends ZkConnectionOptions {
   eightByteLayout?: ZkEightByteLayout;
   /** Plausibility window for decoded times (default: from 2010-01-01, no upper bound). */
   timeWindow?: ZkTimeWindow;
+  /** Charset of user names on this device (P9): names are validated in its bytes. Default UTF-8. */
+  userCharset?: ZkUserCharset;
+  /** User record layout when the device's user table is empty and cannot tell (default 72, TCP firmware). */
+  userRecordSize?: ZkUserRecordSize;
   logger?: ZkLogger;
 }
 
@@ -59,6 +65,18 @@ export interface ZkUserRead {
   expectedCount: number;
   complete: boolean;
   incompleteReasons: string[];
+}
+
+/** One user of a push: written (`created` when the uid is new) or deleted, or why not. */
+export type ZkUserWriteOutcome =
+  | { userId: string; action: 'write' | 'delete'; ok: true; uid: number | null; created: boolean }
+  | { userId: string; action: 'write' | 'delete'; ok: false; code: string; detail: string; source: 'device' | 'gateway' };
+
+export interface ZkUserWriteReport {
+  results: ZkUserWriteOutcome[];
+  recordSize: ZkUserRecordSize;
+  /** CMD_REFRESHDATA acknowledged after the changes (false also when nothing changed). */
+  refreshed: boolean;
 }
 
 export interface ZkDeviceTime {
@@ -235,13 +253,67 @@ export class ZkTcpSession {
   /** Reads the user table, to name the users of 8/16-byte records (see ZkUserDirectory). */
   readUsers(): Promise<ZkUserRead> {
     return this.exclusive(async () => {
-      const sizes = await this.freeSizesNow();
-      if (sizes.users === 0) return { users: [], expectedCount: 0, complete: true, incompleteReasons: [] };
-      const buffered = await readZkBuffered(this.connection, { command: ZkCommand.USERTEMP_RRQ, fct: ZK_FCT_USER }, this.bufferedReadOptions());
-      const dataset = decodeZkUserDataset(buffered.data, sizes.users);
-      const reasons = [...(buffered.failure ? [buffered.failure] : []), ...dataset.issues];
-      if (dataset.users.length !== sizes.users) reasons.push(`decoded ${dataset.users.length} users but the device reports ${sizes.users}`);
-      return { users: dataset.users, expectedCount: sizes.users, complete: reasons.length === 0, incompleteReasons: reasons };
+      const table = await this.userTableNow();
+      return { users: table.users, expectedCount: table.expectedCount, complete: table.complete, incompleteReasons: table.incompleteReasons };
+    });
+  }
+
+  /**
+   * Writes and deletes users (an operator's push-users command) in one exclusive turn of the session, so no
+   * read interleaves: reads the user table first (uids already taken, records to patch; a partial table
+   * aborts before anything is written), then CMD_USER_WRQ per user, CMD_DELETE_USER per removed user, and one
+   * CMD_REFRESHDATA so the device applies them. A user the device refuses (full, bad record) fails alone.
+   * The device is not disabled: pyzk writes users without it, and disabling blocks punching meanwhile.
+   */
+  writeUsers(changes: ZkUserChanges): Promise<ZkUserWriteReport> {
+    return this.exclusive(async () => {
+      const table = await this.userTableNow();
+      if (!table.complete) throw new ZkError('protocol', `user table read incomplete (${table.incompleteReasons.join('; ')}); no user written, since the uids in use are unknown`);
+      const recordSize: ZkUserRecordSize = table.recordSize ?? this.options.userRecordSize ?? 72;
+      const charset = this.options.userCharset ?? 'utf-8';
+      const plan = planZkUserChanges(table.users, changes);
+      const results: ZkUserWriteOutcome[] = plan.refused.map((r) => ({ userId: r.userId, action: 'write' as const, ok: false as const, code: r.reason, detail: r.detail, source: 'gateway' as const }));
+      let changed = false;
+      for (const write of plan.writes) {
+        const existing = write.existingIndex === null ? null : table.raw.subarray(write.existingIndex * recordSize, (write.existingIndex + 1) * recordSize);
+        if (existing && write.name === null) {
+          results.push({ userId: write.userId, action: 'write', ok: true, uid: write.uid, created: false }); // enrolled, no name to change
+          continue;
+        }
+        const encoded = existing ? patchZkUserName(existing, write.name ?? '', charset) : encodeZkNewUser({ ...write, name: write.name ?? '' }, recordSize, charset);
+        if (!encoded.ok) {
+          results.push({ userId: write.userId, action: 'write', ok: false, code: encoded.reason, detail: encoded.detail, source: 'gateway' });
+          continue;
+        }
+        const reply = await this.connection.request(ZkCommand.USER_WRQ, encoded.bytes, this.commandTimeoutMs);
+        changed ||= reply.command === ZkReply.ACK_OK;
+        results.push(
+          reply.command === ZkReply.ACK_OK
+            ? { userId: write.userId, action: 'write', ok: true, uid: write.uid, created: existing === null }
+            : { userId: write.userId, action: 'write', ok: false, code: replyCode(reply.command), detail: `device answered ${zkCommandName(reply.command)} to CMD_USER_WRQ for uid ${write.uid}`, source: 'device' },
+        );
+      }
+      for (const remove of plan.deletes) {
+        const data = Buffer.alloc(2);
+        data.writeUInt16LE(remove.uid, 0);
+        const reply = await this.connection.request(ZK_CMD_DELETE_USER, data, this.commandTimeoutMs, 'explicit-user-delete');
+        changed ||= reply.command === ZkReply.ACK_OK;
+        results.push(
+          reply.command === ZkReply.ACK_OK
+            ? { userId: remove.userId, action: 'delete', ok: true, uid: remove.uid, created: false }
+            : { userId: remove.userId, action: 'delete', ok: false, code: replyCode(reply.command), detail: `device answered ${zkCommandName(reply.command)} to CMD_DELETE_USER for uid ${remove.uid}`, source: 'device' },
+        );
+      }
+      for (const userId of plan.alreadyAbsent) results.push({ userId, action: 'delete', ok: true, uid: null, created: false });
+      let refreshed = false;
+      if (changed) {
+        // zk-protocol / pyzk: written users take effect on the terminal after CMD_REFRESHDATA.
+        const reply = await this.connection.request(ZkCommand.REFRESH_DATA, undefined, this.commandTimeoutMs);
+        refreshed = reply.command === ZkReply.ACK_OK;
+        if (!refreshed) this.logger.warn({ reply: zkCommandName(reply.command) }, 'CMD_REFRESHDATA refused after a user write; the device applies the users at its next refresh');
+      }
+      this.logger.info({ written: results.filter((r) => r.ok && r.action === 'write').length, deleted: results.filter((r) => r.ok && r.action === 'delete').length, failed: results.filter((r) => !r.ok).length }, 'ZK users written by explicit request');
+      return { results, recordSize, refreshed };
     });
   }
 
@@ -351,6 +423,24 @@ export class ZkTcpSession {
     if (auth.command !== ZkReply.ACK_OK) {
       throw new ZkError('auth-failed', `device rejected the comm key (${zkCommandName(auth.command)}); check the device password setting`);
     }
+  }
+
+  /** The user table with its raw record bytes (for patching); caller holds the exclusive turn. */
+  private async userTableNow(): Promise<ZkUserRead & { raw: Buffer; recordSize: ZkUserRecordSize | null }> {
+    const sizes = await this.freeSizesNow();
+    if (sizes.users === 0) return { users: [], expectedCount: 0, complete: true, incompleteReasons: [], raw: Buffer.alloc(0), recordSize: null };
+    const buffered = await readZkBuffered(this.connection, { command: ZkCommand.USERTEMP_RRQ, fct: ZK_FCT_USER }, this.bufferedReadOptions());
+    const dataset = decodeZkUserDataset(buffered.data, sizes.users);
+    const reasons = [...(buffered.failure ? [buffered.failure] : []), ...dataset.issues];
+    if (dataset.users.length !== sizes.users) reasons.push(`decoded ${dataset.users.length} users but the device reports ${sizes.users}`);
+    return {
+      users: dataset.users,
+      expectedCount: sizes.users,
+      complete: reasons.length === 0,
+      incompleteReasons: reasons,
+      raw: buffered.data.subarray(4),
+      recordSize: dataset.recordSize === 28 || dataset.recordSize === 72 ? dataset.recordSize : null,
+    };
   }
 
   private async freeSizesNow(): Promise<ZkFreeSizes> {
@@ -484,6 +574,12 @@ export async function withZkSession<T>(options: ZkTcpSessionOptions, work: (sess
   } finally {
     await session.close();
   }
+}
+
+/** `ack-error` for CMD_ACK_ERROR (2001) etc.: the code a failed user write is reported with. */
+function replyCode(command: number): string {
+  const name = Object.entries(ZkReply).find(([, code]) => code === command)?.[0];
+  return name ? name.toLowerCase().replace(/_/g, '-') : `reply-${command}`;
 }
 
 function delay(ms: number): Promise<void> {
