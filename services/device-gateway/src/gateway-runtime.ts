@@ -72,6 +72,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     private readonly health: HealthRegistry,
   ) {
     this.store = EdgeStore.open(config.databasePath);
+    // Checkpoints on a worker thread, not inside the COMMITs that devices wait for (WalCheckpointer).
+    this.store.startBackgroundCheckpoints();
     const metrics = new GatewayMetrics(registry, this.store);
     const kafka = createKafkaClient(kafkaConnectionFromEnv(config.kafka, `device-gateway-${config.gatewayId}`), logger.child({ component: 'kafka' }));
     this.producer = new ContractProducer(kafka, { source: `/device-gateway/${config.gatewayId}`, logger });
