@@ -151,20 +151,23 @@ describe('punch relay (SQLite outbox → attendance.punch.raw.v1)', () => {
   });
 
   it('shares each batch between devices, so a live punch does not wait behind another device backlog, and keeps each device in id order', async () => {
-    const insert = (punch: { eventId: string; deviceSerial: string } | { eventId: string; deviceSerial: string; junk: true }) =>
+    // `olderGateway`: stored before an upgrade (no payload version), so the relay checks it against the contract.
+    const insert = (punch: { eventId: string; deviceSerial: string } | { eventId: string; deviceSerial: string; junk: true }, olderGateway = false) =>
       store.outbox.insert({
         eventId: punch.eventId,
         deviceSerial: punch.deviceSerial,
         rawRequestId: 0,
         payload: 'junk' in punch ? '{"stored-by":"an older gateway"}' : JSON.stringify(punch),
         createdAt: new Date().toISOString(),
+        ...(olderGateway || 'junk' in punch ? { payloadVersion: null } : {}),
       });
     const backlog = rawPunchSeries({ tenantId, deviceSerial: 'BACKLOG' }, 2010);
     const live = aRawPunch({ tenantId, deviceSerial: 'LIVE', deviceUserId: '1', localTime: '2024-05-09T09:00:00' });
     store.db.pragma('foreign_keys = OFF');
-    // Stored before the relay starts, as after a restart: each row is checked against the current contract.
+    // Stored before the relay starts, as after an upgrade: the first 1000 by an older gateway (checked against
+    // the current contract, and valid), the rest by this version; one junk row of an older gateway is refused.
     store.transaction(() => {
-      for (const punch of backlog.slice(0, 2000)) insert(punch);
+      for (const [i, punch] of backlog.slice(0, 2000).entries()) insert(punch, i < 1000);
       insert(live);
       insert({ eventId: 'refused-1', deviceSerial: 'JUNK', junk: true });
       for (const punch of backlog.slice(2000)) insert(punch);
@@ -222,13 +225,13 @@ describe('punch relay (SQLite outbox → attendance.punch.raw.v1)', () => {
     }
     const retention = new OutboxRetention(store, new GatewayMetrics(new Registry(), store), logger, { publishedRetentionMs: 7 * day, batchSize: 2 });
 
-    expect(await retention.pruneOnce(now)).toEqual({ punches: 3, deviceEvents: 3 });
+    expect(await retention.pruneOnce(now)).toEqual({ punches: 3, deviceEvents: 3, rawRequests: 0 });
     const left = (table: string) => (store.db.prepare(`SELECT event_id FROM ${table} ORDER BY id`).all() as { event_id: string }[]).map((r) => r.event_id);
     for (const table of ['punch_outbox', 'device_event_outbox']) {
       expect(left(table)).toEqual(['new-published-3', 'new-published-4', 'old-unsent-5', 'old-unsent-6']);
     }
     // Years later the unsent rows are still there: no TTL on unsent data.
-    expect(await retention.pruneOnce(new Date(now.getTime() + 3650 * day))).toEqual({ punches: 2, deviceEvents: 2 });
+    expect(await retention.pruneOnce(new Date(now.getTime() + 3650 * day))).toEqual({ punches: 2, deviceEvents: 2, rawRequests: 0 });
     expect(left('punch_outbox')).toEqual(['old-unsent-5', 'old-unsent-6']);
     expect(store.outbox.backlog().count).toBe(2);
   });

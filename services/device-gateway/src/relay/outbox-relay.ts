@@ -31,17 +31,19 @@ export interface OutboxRelayOptions {
  * current one is acknowledged, so a key's rows still reach Kafka in order; after a failed send the read-ahead
  * is dropped and reading restarts from the oldest unsent row.
  *
- * Validation: rows written by this process were validated against the contract in the transaction that
- * stored them, so they go out as stored bytes. Rows already there at start-up may come from an older
- * gateway version and are checked against the current contract first; one it refuses is set aside (kept,
- * visible, not retried) instead of blocking its device.
+ * Validation: every row records which contract version validated its payload in the transaction that stored
+ * it (punch_outbox.payload_version). Rows of this gateway's version go out as stored bytes; rows of another
+ * version (an older gateway's, stored before an upgrade) are checked against the current contract first, and
+ * one it refuses is set aside (kept, visible, not retried) instead of blocking its device.
  */
 export class OutboxRelay {
   private readonly loop: RelayLoop;
-  /** Rows with an id up to this were stored before this process started. */
-  private readonly storedBeforeStart: number;
   /** Rotates which devices come first when more devices have backlog than a batch has room for. */
   private deviceCursor = '';
+  /** Rotates which devices get one row more when the batch does not divide evenly between them. */
+  private extraRotation = 0;
+  /** `tenant:serial` per device, built once instead of once per row. */
+  private readonly keys = new Map<string, string>();
   /** The next batch, read (and checked) while the current one was on its way. */
   private readAhead: PendingPunch[] | null = null;
   /** Per device, the highest id already handed to a batch that is not marked yet: reading resumes after it. */
@@ -56,7 +58,6 @@ export class OutboxRelay {
     private readonly logger: Logger,
     private readonly options: OutboxRelayOptions,
   ) {
-    this.storedBeforeStart = store.outbox.maxId();
     this.loop = new RelayLoop(
       () => this.step(),
       (error, retryInMs) => {
@@ -114,13 +115,23 @@ export class OutboxRelay {
 
   /** Stored bytes as they are: the payload string goes to Kafka unchanged. */
   private toItems(batch: readonly PendingPunch[]): { key: string; json: string; id: string }[] {
-    const { tenantId } = this.options;
     const items = new Array<{ key: string; json: string; id: string }>(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const row = batch[i]!;
-      items[i] = { key: tenantScopedKey(tenantId, row.deviceSerial), json: row.payload, id: row.eventId };
+      items[i] = { key: this.keyOf(row.deviceSerial), json: row.payload, id: row.eventId };
     }
     return items;
+  }
+
+  private keyOf(serial: string): string {
+    let key = this.keys.get(serial);
+    if (key === undefined) {
+      key = tenantScopedKey(this.options.tenantId, serial);
+      // NOTE: bounded by the devices the gateway has ever stored punches for; cleared only as a safety net
+      if (this.keys.size >= 100_000) this.keys.clear();
+      this.keys.set(serial, key);
+    }
+    return key;
   }
 
   private markAcknowledged(): void {
@@ -148,17 +159,22 @@ export class OutboxRelay {
     if (devices.length === 0) return [];
     this.deviceCursor = devices.length < batchSize ? '' : devices[devices.length - 1]!;
     const share = Math.max(1, Math.floor(batchSize / devices.length));
+    // The rest of the batch (batchSize - share × devices, fewer than one row per device) goes to `extra` devices
+    // one row each, rotating, so 500 rows over 200 devices is 500 (3,3,...,2,2) rather than 400 (2 each).
+    const extra = Math.max(0, batchSize - share * devices.length);
+    const first = this.extraRotation % devices.length;
+    this.extraRotation = (first + extra) % devices.length;
     // one query for the whole batch (already in id order), not one per device
     return this.store.outbox.nextUnpublishedOfDevices(
-      devices.map((serial) => ({ serial, afterId: this.reserved.get(serial) ?? 0 })),
+      devices.map((serial, i) => ({ serial, afterId: this.reserved.get(serial) ?? 0, extra: (i - first + devices.length) % devices.length < extra })),
       share,
     );
   }
 
   private setAsideRefused(rows: PendingPunch[]): PendingPunch[] {
-    if (rows[0]!.id > this.storedBeforeStart) return rows;
+    if (rows.every((row) => row.sameVersion === 1)) return rows;
     return rows.filter((row) => {
-      if (row.id > this.storedBeforeStart) return true;
+      if (row.sameVersion === 1) return true;
       const problem = refusal(row.payload);
       if (problem === null) return true;
       this.store.outbox.markRejected(row.id, problem);

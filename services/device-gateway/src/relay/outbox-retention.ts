@@ -16,6 +16,10 @@ export interface OutboxRetentionOptions {
  * Deletes PUBLISHED outbox rows (punches and device events) once they are older than the retention, in small
  * batches with the event loop free in between. Unsent rows are never touched, whatever their age (DESIGN.md
  * 3.5: no TTL on unsent punches); the DELETE itself says `published_at IS NOT NULL`.
+ *
+ * Then the raw requests those punches came from: a parsed request older than the retention goes once nothing
+ * refers to it any more (all its punches published and pruned, no quarantined line, no photo); see
+ * RawRequestRepository.pruneSettled. Without this the raw bytes of every upload stayed forever.
  */
 export class OutboxRetention {
   private timer: NodeJS.Timeout | null = null;
@@ -43,17 +47,33 @@ export class OutboxRetention {
   }
 
   /** One pass: everything published before now minus the retention. Returns rows deleted per table. */
-  async pruneOnce(now: Date = new Date()): Promise<{ punches: number; deviceEvents: number }> {
-    if (this.options.publishedRetentionMs <= 0) return { punches: 0, deviceEvents: 0 };
+  async pruneOnce(now: Date = new Date()): Promise<{ punches: number; deviceEvents: number; rawRequests: number }> {
+    if (this.options.publishedRetentionMs <= 0) return { punches: 0, deviceEvents: 0, rawRequests: 0 };
     const cutoff = new Date(now.getTime() - this.options.publishedRetentionMs).toISOString();
     const batch = this.options.batchSize ?? 500;
     const punches = await drain(() => this.store.outbox.prunePublished(cutoff, batch), batch);
     const deviceEvents = await drain(() => this.store.deviceEvents.prunePublished(cutoff, batch), batch);
+    // after the punches: a request whose last punch was pruned just now can go in the same pass
+    const rawRequests = await this.pruneRawRequests(cutoff, batch);
     if (punches + deviceEvents > 0) {
       this.metrics.outboxPruned.inc(punches + deviceEvents);
       this.logger.info({ punches, deviceEvents, publishedBefore: cutoff }, 'pruned published outbox rows');
     }
-    return { punches, deviceEvents };
+    if (rawRequests > 0) this.logger.info({ rawRequests, receivedBefore: cutoff }, 'pruned settled raw requests');
+    return { punches, deviceEvents, rawRequests };
+  }
+
+  /** Walks the raw requests older than the cutoff in id windows of `batch`, one short DELETE each. */
+  private async pruneRawRequests(cutoff: string, batch: number): Promise<number> {
+    let total = 0;
+    let after = 0;
+    for (;;) {
+      const { deleted, next } = this.store.rawRequests.pruneSettled(cutoff, after, batch);
+      total += deleted;
+      if (next === null) return total;
+      after = next;
+      await yieldToEventLoop();
+    }
   }
 }
 

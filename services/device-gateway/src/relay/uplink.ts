@@ -14,7 +14,24 @@ export interface UplinkState {
   lastOutageEndedAt: string | null;
 }
 
+/**
+ * Where `publishSerialized` sends when given (WorkerThreadProducer of @attendance/kafka: the same idempotent,
+ * acks=all producer settings, with the Kafka encoding and I/O on its own thread). It must resolve only once the
+ * broker has acknowledged every message, like ContractProducer.publishSerialized.
+ */
+export interface SerializedProducer {
+  connect(): Promise<void>;
+  isConnected(): boolean;
+  publishSerialized<C extends TopicContract>(contract: C, items: readonly { key: string; json: string; id: string }[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
 export interface UplinkOptions {
+  /**
+   * Sends stored, already validated values (the punch outbox) off the event loop. Without it they go through the
+   * ContractProducer like everything else. Owned by the Uplink from then on: `shutdown()` disconnects it.
+   */
+  serializedProducer?: SerializedProducer;
   /** Failed share of recent sends (percent) that opens the breaker. */
   errorThresholdPercentage?: number;
   /** Sends in the rolling window before the breaker may open at all. */
@@ -44,12 +61,14 @@ export class Uplink {
   private lastOutageStartedAt: string | null = null;
   private lastOutageEndedAt: string | null = null;
   private readonly listeners: ((state: UplinkState) => void)[] = [];
+  private readonly serialized: SerializedProducer | null;
 
   constructor(
     private readonly producer: ContractProducer,
     private readonly logger: Logger,
     options: UplinkOptions = {},
   ) {
+    this.serialized = options.serializedProducer ?? null;
     this.breaker = new CircuitBreaker(async (send: Send) => send(), {
       // NOTE: no timeout of our own: kafkajs bounds each request and its retries, and abandoning a send that
       // is still in flight would let a later send of the same rows overtake it.
@@ -91,11 +110,21 @@ export class Uplink {
     });
   }
 
-  /** Sends values validated when they were stored (see ContractProducer.publishSerialized). */
+  /**
+   * Sends values validated when they were stored (see ContractProducer.publishSerialized), through the
+   * serialized producer when there is one. Same breaker either way: its failures open the uplink like any other.
+   */
   publishSerialized<C extends TopicContract>(contract: C, items: readonly { key: string; json: string; id: string }[]): Promise<void> {
+    const serialized = this.serialized;
+    if (serialized === null) {
+      return this.breaker.fire(async () => {
+        await this.connected();
+        await this.producer.publishSerialized(contract, items);
+      });
+    }
     return this.breaker.fire(async () => {
-      await this.connected();
-      await this.producer.publishSerialized(contract, items);
+      if (!serialized.isConnected()) await serialized.connect();
+      await serialized.publishSerialized(contract, items);
     });
   }
 
@@ -114,8 +143,10 @@ export class Uplink {
     this.listeners.push(listener);
   }
 
+  /** Call after every sender stopped: nothing is in flight then, so the serialized producer's thread just ends. */
   shutdown(): void {
     this.breaker.shutdown();
+    this.serialized?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'serialized producer did not stop cleanly'));
   }
 
   private async connected(): Promise<void> {

@@ -302,4 +302,15 @@ export const EDGE_MIGRATIONS: readonly string[] = [
   -- Local API: the backlog panel counts rows set aside by the contract; rare, so a partial index keeps it cheap.
   CREATE INDEX punch_outbox_rejected ON punch_outbox(id) WHERE rejected_reason IS NOT NULL;
   `,
+  `
+  -- Which contract validated a punch's payload when it was stored (topic name and a fingerprint of its schema,
+  -- PUNCH_PAYLOAD_VERSION): the relay re-checks only payloads of another version. NULL = stored before this
+  -- column existed, i.e. by an older gateway, so those are re-checked.
+  ALTER TABLE punch_outbox ADD COLUMN payload_version TEXT;
+  -- Raw-request retention asks whether any punch, quarantined line or photo still refers to a request; without
+  -- these indexes each question, and the foreign-key check of every DELETE, would scan the whole child table.
+  CREATE INDEX punch_outbox_raw_request ON punch_outbox(raw_request_id);
+  CREATE INDEX quarantine_raw_request ON quarantine(raw_request_id);
+  CREATE INDEX adms_photo_raw_request ON adms_photo(raw_request_id);
+  `,
 ];

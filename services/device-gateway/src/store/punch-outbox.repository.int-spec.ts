@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgeStore } from './edge-store';
+import { PUNCH_PAYLOAD_VERSION } from './punch-outbox.repository';
 
 // A real SQLite file (not :memory:), so the synchronous setting the mark switches is the one a site runs with.
 describe('punch outbox: batch reads and range marks', () => {
@@ -63,5 +64,41 @@ describe('punch outbox: batch reads and range marks', () => {
     ]);
     expect(store.outbox.nextUnpublishedOfDevices([{ serial: 'C', afterId: 6 }], 10).map((r) => r.id)).toEqual([9, 12]);
     expect(store.outbox.nextUnpublishedOfDevices([], 10)).toEqual([]);
+  });
+
+  it('gives a device marked `extra` one row more than the share', () => {
+    const rows = store.outbox.nextUnpublishedOfDevices(
+      [
+        { serial: 'A', afterId: 0, extra: true },
+        { serial: 'B', afterId: 0 },
+        { serial: 'C', afterId: 9, extra: true }, // only 12 left: fewer than share + 1
+      ],
+      2,
+    );
+    expect(rows.map((r) => [r.id, r.deviceSerial])).toEqual([
+      [1, 'A'],
+      [2, 'B'],
+      [4, 'A'],
+      [5, 'B'],
+      [7, 'A'],
+      [12, 'C'],
+    ]);
+  });
+
+  it("says which rows were validated by this gateway's contract version when stored", () => {
+    const rawRequestId = store.rawRequests.insert({ deviceSerial: 'D', protocol: 'zk-push2', tableName: 'ATTLOG', query: '', body: Buffer.from(''), receivedAt: '2026-03-02T00:00:00.000Z', outcome: 'parsed' });
+    store.outbox.insert({ eventId: 'older-gateway', deviceSerial: 'D', rawRequestId, payload: '{}', createdAt: '2026-03-02T00:00:00.000Z', payloadVersion: null });
+    store.outbox.insert({ eventId: 'other-version', deviceSerial: 'D', rawRequestId, payload: '{}', createdAt: '2026-03-02T00:00:00.000Z', payloadVersion: 'attendance.punch.raw.v1#0123456789abcdef' });
+    store.outbox.insert({ eventId: 'this-version', deviceSerial: 'D', rawRequestId, payload: '{}', createdAt: '2026-03-02T00:00:00.000Z' });
+    const read = store.outbox.nextUnpublishedOfDevices([{ serial: 'D', afterId: 0 }], 10);
+    expect(read.map((r) => [r.eventId, r.sameVersion])).toEqual([
+      ['older-gateway', 0],
+      ['other-version', 0],
+      ['this-version', 1],
+    ]);
+    expect(store.outbox.nextUnpublishedOfDevice('D', 10).map((r) => r.sameVersion)).toEqual([0, 0, 1]);
+    expect(PUNCH_PAYLOAD_VERSION).toMatch(/^attendance\.punch\.raw\.v1#[0-9a-f]{16}$/);
+    // the rows the other tests wrote (default version) are this version's too
+    expect(store.outbox.nextUnpublishedOfDevices([{ serial: 'A', afterId: 0 }], 1).map((r) => r.sameVersion)).toEqual([1]);
   });
 });

@@ -1,12 +1,33 @@
+import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
+import { z } from 'zod';
+import { TOPICS } from '@attendance/contracts';
 import type { EdgeDatabase } from './edge-database';
+
+/**
+ * The contract version this gateway validates punch payloads with, recorded with every row it stores: the topic
+ * name and a fingerprint of its schema (fields, types, patterns, enums, lengths), so any change to the punch
+ * contract in a new gateway version makes the rows of the old one "another version" without anyone having to
+ * remember to bump a number. Refinements JSON Schema cannot express (eventId = punchEventId(...), the ICU zone
+ * check) are not in the fingerprint; they are part of the punch identity and do not change within v1.
+ */
+export const PUNCH_PAYLOAD_VERSION = `${TOPICS.punchRaw.name}#${createHash('sha256')
+  .update(JSON.stringify(z.toJSONSchema(TOPICS.punchRaw.schema, { io: 'input', unrepresentable: 'any' })))
+  .digest('hex')
+  .slice(0, 16)}`;
 
 export interface NewOutboxPunch {
   eventId: string;
   deviceSerial: string;
   rawRequestId: number;
+  /** Must have passed TOPICS.punchRaw's schema in this process (every punch builder checks before storing). */
   payload: string;
   createdAt: string;
+  /**
+   * Which contract validated `payload`: PUNCH_PAYLOAD_VERSION unless given. null = unknown (what rows of an
+   * older gateway have), so the relay checks the payload again before sending it.
+   */
+  payloadVersion?: string | null;
 }
 
 export interface OutboxPunch {
@@ -20,6 +41,15 @@ export interface PendingPunch {
   eventId: string;
   deviceSerial: string;
   payload: string;
+  /** 1 when the payload was validated by this gateway's contract version (PUNCH_PAYLOAD_VERSION) when stored, else 0. */
+  sameVersion: number;
+}
+
+/** One device's part of a batch read: its rows after `afterId`, `share` of them (one more when `extra`). */
+export interface DeviceShare {
+  serial: string;
+  afterId: number;
+  extra?: boolean;
 }
 
 const UNSENT = 'published_at IS NULL AND rejected_reason IS NULL';
@@ -29,7 +59,7 @@ export class PunchOutboxRepository {
   private readonly insertStmt: Statement;
   private readonly nextStmt: Statement<[number], OutboxPunch>;
   private readonly nextOfDeviceStmt: Statement<[string, number, number], PendingPunch>;
-  private readonly nextOfDevicesStmt: Statement<[{ devices: string; skip: number }], PendingPunch>;
+  private readonly nextOfDevicesStmt: Statement<[{ devices: string; skip: number; skipWide: number; version: string }], PendingPunch>;
   private readonly devicesAfterStmt: Statement<[string, number], { serial: string }>;
   private readonly markRangeStmt: Statement<[string, number, number]>;
   private readonly markRanges: (sortedIds: readonly number[], at: string) => void;
@@ -38,35 +68,35 @@ export class PunchOutboxRepository {
   private readonly countStmt: Statement<[], { count: number }>;
   private readonly oldestStmt: Statement<[], { created_at: string }>;
   private readonly byDeviceStmt: Statement<[], { device_serial: string; count: number }>;
-  private readonly maxIdStmt: Statement<[], { id: number | null }>;
   private readonly rejectStmt: Statement;
   private readonly pruneStmt: Statement<[string, number]>;
 
   constructor(private readonly db: EdgeDatabase) {
     this.insertStmt = db.prepare(
-      `INSERT INTO punch_outbox (event_id, device_serial, raw_request_id, payload, created_at)
-       VALUES (@eventId, @deviceSerial, @rawRequestId, @payload, @createdAt)`,
+      `INSERT INTO punch_outbox (event_id, device_serial, raw_request_id, payload, created_at, payload_version)
+       VALUES (?, ?, ?, ?, ?, ?)`,
     );
     this.nextStmt = db.prepare(`SELECT id, payload FROM punch_outbox WHERE ${UNSENT} ORDER BY id LIMIT ?`);
     this.nextOfDeviceStmt = db.prepare(
-      `SELECT id, event_id AS eventId, device_serial AS deviceSerial, payload
+      `SELECT id, event_id AS eventId, device_serial AS deviceSerial, payload, (payload_version IS '${PUNCH_PAYLOAD_VERSION}') AS sameVersion
        FROM punch_outbox INDEXED BY punch_outbox_device_unpublished
        WHERE device_serial = ? AND id > ? AND ${UNSENT} ORDER BY id LIMIT ?`,
     );
-    // One statement for a whole batch: per device (serial, after-id) from a JSON array, its oldest `share`
-    // unsent rows. The correlated subquery finds the id of each device's share-th row (an index walk of
-    // `share` entries), which bounds the join; NULL when the device has fewer rows than that.
+    // One statement for a whole batch: per device (serial, after-id, extra) from a JSON array, its oldest
+    // `share` unsent rows (share + 1 when extra). The correlated subquery finds the id of each device's last row
+    // (an index walk of `share` entries), which bounds the join; NULL when the device has fewer rows than that.
+    // NOTE: two subqueries because SQLite's OFFSET may not refer to a column of the outer query.
+    const nthRow = (offset: string) =>
+      `(SELECT q.id FROM punch_outbox AS q INDEXED BY punch_outbox_device_unpublished
+        WHERE q.device_serial = d.value ->> 0 AND q.id > d.value ->> 1 AND q.published_at IS NULL AND q.rejected_reason IS NULL
+        ORDER BY q.id LIMIT 1 OFFSET ${offset})`;
     this.nextOfDevicesStmt = db.prepare(
-      `SELECT p.id, p.event_id AS eventId, p.device_serial AS deviceSerial, p.payload
+      `SELECT p.id, p.event_id AS eventId, p.device_serial AS deviceSerial, p.payload, (p.payload_version IS @version) AS sameVersion
        FROM json_each(@devices) AS d
        JOIN punch_outbox AS p INDEXED BY punch_outbox_device_unpublished
          ON p.device_serial = d.value ->> 0 AND p.id > d.value ->> 1
        WHERE p.published_at IS NULL AND p.rejected_reason IS NULL
-         AND p.id <= coalesce(
-           (SELECT q.id FROM punch_outbox AS q INDEXED BY punch_outbox_device_unpublished
-            WHERE q.device_serial = d.value ->> 0 AND q.id > d.value ->> 1 AND q.published_at IS NULL AND q.rejected_reason IS NULL
-            ORDER BY q.id LIMIT 1 OFFSET @skip),
-           9223372036854775807)
+         AND p.id <= coalesce(CASE WHEN d.value ->> 2 THEN ${nthRow('@skipWide')} ELSE ${nthRow('@skip')} END, 9223372036854775807)
        ORDER BY p.id`,
     );
     // A skip-scan of the (device_serial, id) index of unsent rows: one seek per device, however many rows
@@ -103,7 +133,6 @@ export class PunchOutboxRepository {
     this.byDeviceStmt = db.prepare(
       `SELECT device_serial, COUNT(*) AS count FROM punch_outbox INDEXED BY punch_outbox_device_unpublished WHERE ${UNSENT} GROUP BY device_serial`,
     );
-    this.maxIdStmt = db.prepare('SELECT MAX(id) AS id FROM punch_outbox');
     this.rejectStmt = db.prepare('UPDATE punch_outbox SET rejected_reason = ? WHERE id = ?');
     // NOTE: `published_at IS NOT NULL` keeps unsent rows out of reach whatever the cutoff (DESIGN.md 3.5).
     this.pruneStmt = db.prepare(
@@ -113,7 +142,8 @@ export class PunchOutboxRepository {
   }
 
   insert(punch: NewOutboxPunch): void {
-    this.insertStmt.run(punch);
+    const version = punch.payloadVersion === undefined ? PUNCH_PAYLOAD_VERSION : punch.payloadVersion;
+    this.insertStmt.run(punch.eventId, punch.deviceSerial, punch.rawRequestId, punch.payload, punch.createdAt, version);
   }
 
   /** Oldest unpublished punches first (DESIGN.md 6: drain oldest first). */
@@ -127,12 +157,14 @@ export class PunchOutboxRepository {
   }
 
   /**
-   * The oldest `share` unsent punches of each device after its `afterId`, all in one statement, sorted by id
-   * (arrival order), so a batch shared between many devices costs one query instead of one per device.
+   * The oldest `share` unsent punches of each device after its `afterId` (`share + 1` for a device with
+   * `extra`), all in one statement, sorted by id (arrival order), so a batch shared between many devices costs
+   * one query instead of one per device.
    */
-  nextUnpublishedOfDevices(devices: readonly { serial: string; afterId: number }[], share: number): PendingPunch[] {
+  nextUnpublishedOfDevices(devices: readonly DeviceShare[], share: number): PendingPunch[] {
     if (devices.length === 0 || share < 1) return [];
-    return this.nextOfDevicesStmt.all({ devices: JSON.stringify(devices.map((d) => [d.serial, d.afterId])), skip: share - 1 });
+    const json = JSON.stringify(devices.map((d) => [d.serial, d.afterId, d.extra ? 1 : 0]));
+    return this.nextOfDevicesStmt.all({ devices: json, skip: share - 1, skipWide: share, version: PUNCH_PAYLOAD_VERSION });
   }
 
   /** Serials with unsent punches, in serial order, starting after `after` ('' = from the first). */
@@ -171,11 +203,6 @@ export class PunchOutboxRepository {
 
   backlogByDevice(): Map<string, number> {
     return new Map(this.byDeviceStmt.all().map((row) => [row.device_serial, row.count]));
-  }
-
-  /** Highest id ever stored (0 when empty): rows up to it were written before the caller started. */
-  maxId(): number {
-    return this.maxIdStmt.get()?.id ?? 0;
   }
 
   /** Deletes at most `limit` rows published before `cutoff`; returns how many. */
