@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { CLOUDEVENTS_SPEC_VERSION, defineTopic, JSON_CONTENT_TYPE, KAFKA_HEADERS } from '@attendance/contracts';
 import { collectTopic, testInfra, uniqueSuffix, waitFor } from '@attendance/testing';
@@ -60,6 +60,8 @@ describe(WorkerThreadProducer.name, () => {
       const producer = newProducer();
       await producer.connect();
       expect(producer.isConnected()).toBe(true);
+      // The bytes below went through the thread's fast record encoders, not stock kafkajs.
+      expect(producer.usesFastEncoding()).toBe(true);
       const items = Array.from({ length: 50 }, (_, n) => ({ id: `id-${n}`, n }));
       await producer.publishSerialized(topic, serialized(items, topic));
       // Acknowledged means written: the high watermarks already count every message.
@@ -71,9 +73,13 @@ describe(WorkerThreadProducer.name, () => {
       await waitFor(() => collector.messages.length >= 50, { description: '50 messages', timeoutMs: 30_000 });
       const byId = new Map(collector.messages.map((m) => [m.headers[KAFKA_HEADERS.ceId], m]));
       expect(byId.size).toBe(50);
+      // Keys land where kafkajs's (Java-compatible) DefaultPartitioner puts them, as for every other producer.
+      const stockPartitioner = Partitioners.DefaultPartitioner();
+      const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
       for (const item of items) {
         const message = byId.get(item.id)!;
         expect(message.key).toBe(topic.key(item));
+        expect(message.partition).toBe(stockPartitioner({ topic: topic.name, partitionMetadata, message: { key: topic.key(item), value: null } }));
         expect(JSON.parse(message.value!)).toEqual(item);
         expect(message.headers).toMatchObject({
           [KAFKA_HEADERS.ceType]: topic.name,

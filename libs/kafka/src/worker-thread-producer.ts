@@ -33,7 +33,8 @@ interface Pending {
 }
 
 type FromWorker =
-  | { type: 'ready' | 'stopped' }
+  | { type: 'ready'; fastEncoding: boolean }
+  | { type: 'stopped' }
   | { type: 'start-failed'; error: WorkerError }
   | { type: 'acked'; ids: number[] }
   | { type: 'failed'; ids: number[]; error: WorkerError }
@@ -65,6 +66,7 @@ export class WorkerThreadProducer {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private connected = false;
+  private fastEncoding = false;
   private stopped = false;
   private readonly staticHeaders = new Map<string, Record<string, string>>();
 
@@ -78,6 +80,11 @@ export class WorkerThreadProducer {
 
   isConnected(): boolean {
     return this.connected;
+  }
+
+  /** Whether the thread runs the fast record encoders (fast-produce-encoding-source.ts) or stock kafkajs. */
+  usesFastEncoding(): boolean {
+    return this.fastEncoding;
   }
 
   async publishSerialized<C extends TopicContract>(contract: C, items: readonly SerializedValue[], options: PublishOptions = {}): Promise<void> {
@@ -169,6 +176,7 @@ export class WorkerThreadProducer {
         switch (message.type) {
           case 'ready':
             ready = true;
+            this.fastEncoding = message.fastEncoding;
             resolve();
             break;
           case 'start-failed':

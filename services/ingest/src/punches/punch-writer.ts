@@ -25,74 +25,50 @@ export interface WriteResult {
   duplicates: number;
 }
 
-// One statement per batch. The batch travels as ONE json parameter (a native JSON.stringify rather than
-// escaping twenty-odd parameter arrays, which profiling showed to dominate) and Postgres unpacks it.
-// Element: `{ a: <accepted event>, q: <origin partition>, o: <origin offset> }`.
+// One statement per batch. The rows travel as ONE jsonb parameter, the array of the accepted events (their
+// JSON text is built once and is also what goes to Kafka), beside two array literals for the origins; profiling
+// showed that escaping twenty-odd parameter arrays per row in JavaScript costs more than Postgres's jsonb parse.
+// ROWS FROM zips the three by position. Each field is read straight off the element (`e->>'x'`): reading it
+// off a nested object (`e->'a'->>'x'`) copied that object once per field, ~3 µs per row of Postgres CPU.
 //
 // TRICKY: exactly-once for accepted events without an outbox. A row stores the raw-topic message that inserted
 // it (origin). The statement returns (1) the rows it inserted and (2) rows that already existed *with the
 // same origin as the incoming copy*: that message inserted the row in an earlier attempt that died before its
 // offsets were committed, so its accepted event may not have been published, and is published again (same
 // eventId). Every other existing row means the incoming copy is a duplicate, and nothing is published.
-// The second part reads the snapshot from before this statement's INSERT, so it only sees earlier attempts.
+// Both come from ON CONFLICT: DO UPDATE ... WHERE <same origin> touches (and returns) only the rows of an
+// earlier attempt of the same message; for any other copy the WHERE fails and the row is neither changed nor
+// returned, exactly as DO NOTHING. The update writes the origin the row already has (a no-op in content).
+// This replaced a second lookup of every conflicting row by event_id (measured: Postgres 25 → 22 µs per
+// message, batches of 2,000 with 20% duplicates; the raw INSERT baseline is ~18).
+// A returned row's accepted_at is this batch's ($4) when the statement inserted it; anything else means an
+// earlier attempt stored it, and its stored accepted_at and first_seen_at are what that attempt published.
+// PunchWriter keeps $4 unique per batch within the process (see nextAcceptedAt).
 const WRITE_SQL = `
-  WITH input AS (
-    SELECT e->'a'->>'tenantId' AS tenant_id,
-           e->'a'->>'deviceSerial' AS device_serial,
-           e->'a'->>'deviceUserId' AS device_user_id,
-           (e->'a'->>'localTime')::timestamp AS local_time,
-           (e->'a'->>'eventId')::uuid AS event_id,
-           e->'a'->>'siteId' AS site_id,
-           e->'a'->>'gatewayId' AS gateway_id,
-           e->'a'->>'protocol' AS protocol,
-           e->'a'->>'timeZone' AS time_zone,
-           (e->'a'->>'punchedAt')::timestamptz AS punched_at,
-           e->'a'->>'direction' AS direction,
-           e->'a'->>'directionRaw' AS direction_raw,
-           e->'a'->>'verifyMode' AS verify_mode,
-           e->'a'->>'verifyModeRaw' AS verify_mode_raw,
-           e->'a'->>'workCode' AS work_code,
-           e->'a'->>'source' AS source,
-           (e->'a'->>'receivedAt')::timestamptz AS received_at,
-           e->'a'->>'deviceCursor' AS device_cursor,
-           e->'a'->'flags' AS flags,
-           e->'a'->>'raw' AS raw,
-           (e->'a'->>'firstSeenAt')::timestamptz AS first_seen_at,
-           (e->'a'->>'acceptedAt')::timestamptz AS accepted_at,
-           (e->>'q')::integer AS origin_partition,
-           (e->>'o')::bigint AS origin_offset
-    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
-    ORDER BY n
-  ), inserted AS (
-    INSERT INTO ingest.punches (tenant_id, device_serial, device_user_id, local_time, event_id, site_id, gateway_id,
-      protocol, time_zone, punched_at, direction, direction_raw, verify_mode, verify_mode_raw, work_code, source,
-      received_at, device_cursor, flags, raw, first_seen_at, accepted_at, origin_partition, origin_offset)
-    SELECT * FROM input
-    ON CONFLICT ON CONSTRAINT punches_identity DO NOTHING
-    RETURNING event_id
-  )
-  SELECT event_id::text AS event_id, NULL::text AS accepted_at, NULL::text AS first_seen_at FROM inserted
-  UNION ALL
-  SELECT p.event_id::text,
-         to_char(p.accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-         to_char(p.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-  FROM input i
-  -- LATERAL ... LIMIT 1: one index lookup per row not inserted now, by event_id (unique, single-column index)
-  -- and local_time (partition pruning). EXPLAIN showed that without LIMIT the planner flattens this into a hash
-  -- join over sequential scans of every partition; LIMIT 1 keeps it a parameterised lookup.
-  CROSS JOIN LATERAL (
-    SELECT event_id, accepted_at, first_seen_at FROM ingest.punches p
-    WHERE p.event_id = i.event_id AND p.local_time = i.local_time
-      AND p.origin_partition = i.origin_partition AND p.origin_offset = i.origin_offset
-    LIMIT 1
-  ) p
-  WHERE i.event_id NOT IN (SELECT event_id FROM inserted)`;
+  INSERT INTO ingest.punches AS p (tenant_id, device_serial, device_user_id, local_time, event_id, site_id, gateway_id,
+    protocol, time_zone, punched_at, direction, direction_raw, verify_mode, verify_mode_raw, work_code, source,
+    received_at, device_cursor, flags, raw, first_seen_at, accepted_at, origin_partition, origin_offset)
+  SELECT e->>'tenantId', e->>'deviceSerial', e->>'deviceUserId', (e->>'localTime')::timestamp, (e->>'eventId')::uuid,
+         e->>'siteId', e->>'gatewayId', e->>'protocol', e->>'timeZone', (e->>'punchedAt')::timestamptz,
+         e->>'direction', e->>'directionRaw', e->>'verifyMode', e->>'verifyModeRaw', e->>'workCode', e->>'source',
+         (e->>'receivedAt')::timestamptz, e->>'deviceCursor', e->'flags', e->>'raw', (e->>'firstSeenAt')::timestamptz,
+         (e->>'acceptedAt')::timestamptz, q, o
+  FROM ROWS FROM (jsonb_array_elements($1::jsonb), unnest($2::int4[]), unnest($3::int8[])) WITH ORDINALITY AS t(e, q, o, n)
+  -- NOTE: in the order given (identity-key order, see write()), so that concurrent batches lock rows in one order.
+  ORDER BY n
+  ON CONFLICT ON CONSTRAINT punches_identity DO UPDATE SET origin_offset = EXCLUDED.origin_offset
+    WHERE p.origin_partition = EXCLUDED.origin_partition AND p.origin_offset = EXCLUDED.origin_offset
+  RETURNING p.event_id::text AS event_id,
+    CASE WHEN p.accepted_at <> $4::timestamptz THEN to_char(p.accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS accepted_at,
+    CASE WHEN p.accepted_at <> $4::timestamptz THEN to_char(p.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS first_seen_at`;
 
 /**
  * Writes punches idempotently (exactly one row per punch identity, however often and by whichever route a
  * punch arrives) and says which accepted events the caller must publish before committing its offsets.
  */
 export class PunchWriter {
+  private lastAcceptedMs = 0;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly partitions: PartitionManager,
@@ -110,21 +86,32 @@ export class PunchWriter {
     // NOTE: rows go in identity-key order so that concurrent batches (several partitions, several replicas)
     // take their row locks in the same order; inserting overlapping keys in different orders deadlocks.
     const unique = [...byEvent.values()].sort((a, b) => compareIdentity(a.first.punch, b.first.punch));
-    const acceptedAt = new Date().toISOString();
+    const acceptedAt = this.nextAcceptedAt();
     const events = new Map<string, { event: PunchAcceptedV1; json: string }>();
     // NOTE: each accepted event is serialised once; the same JSON text goes into the statement's parameter
-    // (spliced into the array below) and, for the rows that are new, to Kafka as the accepted event's value.
-    const elements: string[] = [];
-    for (const { first, firstSeenAt } of unique) {
+    // and, for the rows that are new, to Kafka as the accepted event's value.
+    const elements = new Array<string>(unique.length);
+    const originPartitions = new Array<number>(unique.length);
+    const originOffsets = new Array<string>(unique.length);
+    for (let i = 0; i < unique.length; i++) {
+      const { first, firstSeenAt } = unique[i]!;
       const event = acceptPunch(first.punch, { acceptedAt, firstSeenAt });
       const json = JSON.stringify(event);
       events.set(event.eventId, { event, json });
-      elements.push(`{"a":${json},"q":${first.partition},"o":${JSON.stringify(first.offset)}}`);
+      elements[i] = json;
+      originPartitions[i] = first.partition;
+      originOffsets[i] = first.offset;
     }
     let rows: { event_id: string; accepted_at: string | null; first_seen_at: string | null }[];
     try {
       await this.partitions.ensureForLocalTimes(unique.map((u) => u.first.punch.localTime));
-      rows = await this.dataSource.query(WRITE_SQL, [`[${elements.join(',')}]`]);
+      rows = await this.dataSource.query(WRITE_SQL, [
+        `[${elements.join(',')}]`,
+        // Integers only (partitions, and offsets as kafkajs gives them: decimal strings), so no quoting needed.
+        `{${originPartitions.join(',')}}`,
+        `{${originOffsets.join(',')}}`,
+        acceptedAt,
+      ]);
     } catch (error) {
       throw classifyPostgresError(error);
     }
@@ -140,6 +127,16 @@ export class PunchWriter {
       return { key: TOPICS.punchAccepted.key(event), json, id: event.eventId };
     });
     return { accepted, inserted: rows.length - redelivered, redelivered, duplicates: incoming.length - rows.length };
+  }
+
+  /**
+   * This batch's acceptedAt: now, but always later than the previous batch's of this process. The statement
+   * tells the rows it inserted from rows of an earlier attempt by `accepted_at = acceptedAt`, so no earlier
+   * attempt of this process may share it (a retry after a failed publish can follow within the millisecond).
+   */
+  private nextAcceptedAt(): string {
+    this.lastAcceptedMs = Math.max(Date.now(), this.lastAcceptedMs + 1);
+    return new Date(this.lastAcceptedMs).toISOString();
   }
 }
 
