@@ -2,7 +2,10 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { DeviceApprovalService } from './device-approval.service';
 
-/** At start-up, devices that moved from pending into the config file get what they sent while pending forwarded. */
+/**
+ * At start-up, approved devices with requests still pending (moved from pending into the config file, or a
+ * replay cut short by a crash) get what they sent while pending replayed and forwarded.
+ */
 @Injectable()
 export class ApprovalReplayOnStart implements OnApplicationBootstrap {
   constructor(
@@ -11,8 +14,8 @@ export class ApprovalReplayOnStart implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    for (const result of this.approvals.replayConfiguredDevices()) {
-      this.logger.info({ ...result }, 'configured device had requests kept while pending; parsed and forwarded');
+    for (const result of this.approvals.replayApprovedDevices()) {
+      this.logger.info({ ...result }, 'approved device had requests kept while pending; replayed and forwarded');
     }
   }
 }

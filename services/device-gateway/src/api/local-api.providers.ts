@@ -24,6 +24,11 @@ export const LOCAL_API_PROVIDERS: Provider[] = [
   { provide: ReferenceSync, useFactory: (runtime: GatewayRuntime) => runtime.referenceSync, inject: [GatewayRuntime] },
   { provide: DeviceListService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceListService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
   { provide: PresenceService, useFactory: (store: EdgeStore, config: GatewayConfig) => new PresenceService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
-  { provide: DeviceApprovalService, useFactory: (store: EdgeStore, config: GatewayConfig) => new DeviceApprovalService(store, config), inject: [EdgeStore, GATEWAY_CONFIG] },
+  {
+    provide: DeviceApprovalService,
+    // Replayed audits and quarantined lines become device events; replayed options report capacity.
+    useFactory: (runtime: GatewayRuntime, config: GatewayConfig) => new DeviceApprovalService(runtime.store, config, { events: runtime.deviceEvents, health: runtime.pull.health }),
+    inject: [GatewayRuntime, GATEWAY_CONFIG],
+  },
   ApprovalReplayOnStart,
 ];
