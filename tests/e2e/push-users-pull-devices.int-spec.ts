@@ -122,11 +122,11 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
     const result = await resultOf(command.commandId);
     expect(result).toMatchObject({ type: 'push-users', deviceSerial: zkSerial, outcome: 'partial', error: { class: 'user-record-rejected', deviceReturnCode: 'name-too-long' } });
     expect(result.error!.message).toMatch(/^1 of 4 users failed: write 0032: name-too-long \(name is 30 bytes/);
-    // The device, decoded by the simulator: new uids above the old highest (3), no user 77 any more. uid 5 was
-    // planned for the refused 0032 and stays unused: a gap, never a uid that names someone else.
+    // The device, decoded by the simulator: new uids above the old highest (3), no user 77 any more; the refused
+    // 0032 took no uid.
     expect(zk.users.map((u) => [u.uid, u.userId, u.name])).toEqual([
       [4, '0031', 'Asha Rao'],
-      [6, '0040', ''],
+      [5, '0040', ''],
     ]);
     expect(zk.counters).toMatchObject({ userDeletes: 1, destructiveCommands: 0 });
     // The attendance log is untouched, and the poller's session is the only one ever opened.

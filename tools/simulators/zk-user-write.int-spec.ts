@@ -84,7 +84,7 @@ describe('ZK user writes against the simulated terminal', () => {
     });
     expect(report.results).toEqual([
       expect.objectContaining({ userId: '2', ok: false, code: 'name-too-long', source: 'gateway' }),
-      { userId: '3', action: 'write', ok: true, uid: 3, created: true },
+      { userId: '3', action: 'write', ok: true, uid: 2, created: true }, // the refused name took no uid
       expect.objectContaining({ userId: '4', ok: false, code: 'ack-error', source: 'device' }),
     ]);
     expect(device.users.map((u) => u.userId)).toEqual(['1', '3']);

@@ -271,8 +271,15 @@ export class ZkTcpSession {
       if (!table.complete) throw new ZkError('protocol', `user table read incomplete (${table.incompleteReasons.join('; ')}); no user written, since the uids in use are unknown`);
       const recordSize: ZkUserRecordSize = table.recordSize ?? this.options.userRecordSize ?? 72;
       const charset = this.options.userCharset ?? 'utf-8';
-      const plan = planZkUserChanges(table.users, changes);
-      const results: ZkUserWriteOutcome[] = plan.refused.map((r) => ({ userId: r.userId, action: 'write' as const, ok: false as const, code: r.reason, detail: r.detail, source: 'gateway' as const }));
+      // Records that cannot be written are refused before uids are handed out, so they leave no gaps.
+      const results: ZkUserWriteOutcome[] = [];
+      const writable = changes.upserts.filter((user) => {
+        const check = encodeZkNewUser({ uid: 1, userId: user.userId, name: user.name ?? '' }, recordSize, charset);
+        if (!check.ok) results.push({ userId: user.userId, action: 'write', ok: false, code: check.reason, detail: check.detail, source: 'gateway' });
+        return check.ok;
+      });
+      const plan = planZkUserChanges(table.users, { upserts: writable, deletes: changes.deletes });
+      for (const r of plan.refused) results.push({ userId: r.userId, action: 'write', ok: false, code: r.reason, detail: r.detail, source: 'gateway' });
       let changed = false;
       for (const write of plan.writes) {
         const existing = write.existingIndex === null ? null : table.raw.subarray(write.existingIndex * recordSize, (write.existingIndex + 1) * recordSize);
@@ -305,6 +312,11 @@ export class ZkTcpSession {
         );
       }
       for (const userId of plan.alreadyAbsent) results.push({ userId, action: 'delete', ok: true, uid: null, created: false });
+      // Reported in the order asked: the writes, then the deletes.
+      const order = new Map<string, number>();
+      changes.upserts.forEach((u, i) => order.has(`write:${u.userId}`) || order.set(`write:${u.userId}`, i));
+      changes.deletes.forEach((id, i) => order.has(`delete:${id}`) || order.set(`delete:${id}`, changes.upserts.length + i));
+      results.sort((a, b) => (order.get(`${a.action}:${a.userId}`) ?? 0) - (order.get(`${b.action}:${b.userId}`) ?? 0));
       let refreshed = false;
       if (changed) {
         // zk-protocol / pyzk: written users take effect on the terminal after CMD_REFRESHDATA.
