@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRootLogger } from '@attendance/observability';
-import { HikvisionDevice } from '../../../../tools/simulators/hikvision-device';
-import { Secret } from '../config/secret';
-import type { DeviceEventInput, DeviceEventRecorder } from '../events/device-event-recorder';
-import { EdgeStore } from '../store/edge-store';
-import { DeviceHealthTracker } from './device-health-tracker';
-import { HikvisionDeviceRunner } from './hikvision-device-runner';
-import { PulledBatchWriter } from './pulled-batch-writer';
+import { Secret } from '../../services/device-gateway/src/config/secret';
+import type { DeviceEventInput, DeviceEventRecorder } from '../../services/device-gateway/src/events/device-event-recorder';
+import { EdgeStore } from '../../services/device-gateway/src/store/edge-store';
+import { DeviceHealthTracker } from '../../services/device-gateway/src/pull/device-health-tracker';
+import { HikvisionDeviceRunner } from '../../services/device-gateway/src/pull/hikvision-device-runner';
+import { PulledBatchWriter } from '../../services/device-gateway/src/pull/pulled-batch-writer';
+import { HikvisionDevice } from './hikvision-device';
 
 /** Collects events in memory (the SQLite recorder is tested elsewhere). */
 class CollectingRecorder implements DeviceEventRecorder {
