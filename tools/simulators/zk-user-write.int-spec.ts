@@ -1,3 +1,4 @@
+import { ZkDevicePoller, type ZkLogBatch } from '../../services/device-gateway/src/zk/zk-device-poller';
 import { ZkTcpSession, type ZkTcpSessionOptions } from '../../services/device-gateway/src/zk/zk-tcp-session';
 import { ZkTcpDevice } from './zk-tcp-device';
 import { SIM_CMD } from './zk-wire';
@@ -128,5 +129,33 @@ describe('ZK user writes against the simulated terminal', () => {
     expect(device.commands()).not.toContain(SIM_CMD.DELETE_USER);
     expect(device.commands()).not.toContain(SIM_CMD.USER_WRQ);
     expect(device.counters.refreshes).toBe(0);
+  });
+
+  it('lets uid-only records of a user pushed mid-session resolve to their PIN once the poller re-reads the table', async () => {
+    const device = await ZkTcpDevice.start({ recordSize: 8, users: [{ uid: 1, userId: '0100', name: 'A' }], records: [{ uid: 1, userId: '0100', verify: 1, state: 0, time: '2024-05-01 08:00:00' }] });
+    devices.push(device);
+    const batches: ZkLogBatch[] = [];
+    const poller = new ZkDevicePoller({
+      session: { host: '127.0.0.1', port: device.port, commandTimeoutMs: 1_000, chunkTimeoutMs: 2_000, idleTimeoutMs: 0 },
+      readUsers: true,
+      onBatch: async (batch) => void batches.push(batch),
+      backoff: { initialMs: 20, maxMs: 50 },
+      reconcileIntervalMs: 60_000,
+    });
+    poller.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while (batches.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      const report = await poller.withSession((session) => session.writeUsers({ upserts: [{ userId: '0200', name: 'New' }], deletes: [] }));
+      expect(report.results).toEqual([expect.objectContaining({ userId: '0200', ok: true, uid: 2 })]);
+      await poller.refreshUsers();
+      device.records.push({ uid: 2, userId: '0200', verify: 1, state: 0, time: '2024-05-01 09:00:00' });
+      poller.requestRead();
+      while (batches.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(batches[0]!.users!.userIdOfSerial(2)).toBeUndefined();
+      expect(batches[1]!.users!.userIdOfSerial(2)).toBe('0200');
+    } finally {
+      await poller.stop();
+    }
   });
 });

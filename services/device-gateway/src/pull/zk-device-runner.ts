@@ -156,6 +156,9 @@ export class ZkDeviceRunner implements PulledDevice, UserPushTarget {
    */
   async pushUsers(push: DeviceUserPush): Promise<DeviceUserPushOutcome> {
     const report = await this.session((session) => session.writeUsers({ upserts: push.upserts, deletes: push.deletes }));
+    await this.poller?.refreshUsers().catch((error: unknown) => {
+      this.options.logger.warn({ serial: this.serial, err: error }, 'user table not re-read after push-users; uid-only records of new users resolve after the next reconnect');
+    });
     const failed = report.results.flatMap((r) => (r.ok ? [] : [{ userId: r.userId, action: r.action, code: r.code, detail: r.detail, source: r.source }]));
     this.options.logger.info({ serial: this.serial, sent: report.results.length, failed: failed.length, refreshed: report.refreshed }, 'ZK push-users done');
     return { sent: report.results.length, failed };

@@ -83,6 +83,8 @@ export class ZkDevicePoller {
   private wake: ((why: Wake) => void) | null = null;
   private readRequested = false;
   private session: ZkTcpSession | null = null;
+  /** The user table of the current session (readUsers on); replaced after a push-users changed it. */
+  private users: ZkUserDirectory | null = null;
   private readonly current: ZkPollerStatus = { state: 'idle', connections: 0, lastCompleteCount: null, lastError: null };
   private readonly logger: ZkLogger;
 
@@ -119,6 +121,19 @@ export class ZkDevicePoller {
       throw new ZkError('closed', `device not connected (${this.current.state}${this.current.lastError ? `, last error ${this.current.lastError}` : ''})`);
     }
     return work(session);
+  }
+
+  /**
+   * Re-reads the user table after users were written or deleted (push-users), so records that name users by
+   * uid only (8/16-byte logs, numeric realtime events) resolve the new users without waiting for a reconnect.
+   * A no-op unless `readUsers` is on; a read that fails keeps the old table (those records resolve later).
+   */
+  async refreshUsers(): Promise<void> {
+    if (!this.options.readUsers) return;
+    await this.withSession(async (session) => {
+      const read = await session.readUsers();
+      if (read.complete) this.users = new ZkUserDirectory(read.users);
+    });
   }
 
   /** Asks for a full read now (operator re-pull, reconcile command); also cuts a reconnect backoff short. */
@@ -170,9 +185,9 @@ export class ZkDevicePoller {
         this.logger.warn({ error: (error as Error).message }, 'ZK session telemetry failed');
       });
     }
-    const users = this.options.readUsers ? new ZkUserDirectory((await session.readUsers()).users) : null;
+    this.users = this.options.readUsers ? new ZkUserDirectory((await session.readUsers()).users) : null;
     const onRealtime = this.options.onRealtimePunch;
-    if (onRealtime) await session.onRealtimePunch((event) => onRealtime(event, { users, connection }));
+    if (onRealtime) await session.onRealtimePunch((event) => onRealtime(event, { users: this.users, connection }));
 
     let trigger: ZkReadTrigger = connection === 1 ? 'connect' : 'reconnect';
     let healthy = false;
@@ -181,7 +196,7 @@ export class ZkDevicePoller {
     for (;;) {
       if (this.stopped || !session.isOpen) return healthy;
       const read = await session.readAttendanceLog({ disableDevice: this.options.disableDeviceDuringRead });
-      const stored = await this.store({ trigger, read, users, connection });
+      const stored = await this.store({ trigger, read, users: this.users, connection });
       this.emit({ type: 'read', trigger, complete: read.complete, records: read.records.length, expectedCount: read.expectedCount, incompleteReasons: read.incompleteReasons });
       if (read.complete && stored) {
         this.current.lastCompleteCount = read.expectedCount;
