@@ -82,6 +82,14 @@ describe('WS answers in message order over the group committer', () => {
     reader.close();
   });
 
+  it('a client pipelining more than the gateway reads ahead (paused, then resumed) still gets every ack, in order', async () => {
+    const sent = Array.from({ length: 700 }, (_, i) => device.sendPunches([{ userId: `u${i % 50}`, localTime: `2026-01-06T${String(8 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00` }], { id: `f-${i}` }));
+    const acks = await Promise.all(sent);
+    expect(acks.every((a) => a.type === 'ack' && a.stored === 1)).toBe(true);
+    expect(device.received.filter((m) => m.type === 'ack').map((m) => m.id)).toEqual(Array.from({ length: 700 }, (_, i) => `f-${i}`));
+    expect((gateway.store.db.prepare('SELECT COUNT(*) AS n FROM punch_outbox').get() as { n: number }).n).toBe(700);
+  });
+
   it('pipelining connections each get their acks in send order, and each acked row is already durable', async () => {
     const reader = new Database(gateway.databasePath, { readonly: true, fileMustExist: true });
     const durable = reader.prepare('SELECT 1 FROM punch_outbox WHERE event_id = ?');

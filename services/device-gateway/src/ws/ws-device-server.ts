@@ -38,6 +38,11 @@ export interface WsDeviceServerOptions {
 }
 
 const DEFAULTS: WsDeviceServerOptions = { helloTimeoutMs: 10_000, heartbeatMs: 30_000 };
+/**
+ * A connection with this many messages not yet answered stops being read (TCP back-pressure on the client)
+ * until half of them are answered: a client pipelining without limit cannot queue unbounded work and memory.
+ */
+const MAX_UNANSWERED_PER_CONNECTION = 256;
 
 interface Session {
   socket: WebSocket;
@@ -166,7 +171,12 @@ export class WsDeviceServer {
 
   /** Reserves the message's place among the connection's answers now, fills it when its handling is done. */
   private answerInOrder(session: Session, data: RawData, isBinary: boolean): void {
-    const reply = session.replies.reserve();
+    const place = session.replies.reserve();
+    if (session.replies.pending >= MAX_UNANSWERED_PER_CONNECTION && !session.socket.isPaused) session.socket.pause();
+    const reply = (answer: ServerMessage | null) => {
+      place(answer);
+      if (session.socket.isPaused && session.replies.pending <= MAX_UNANSWERED_PER_CONNECTION / 2) session.socket.resume();
+    };
     this.message(session, data, isBinary).then(reply, (error: unknown) => {
       // A bug must not hold the later answers back; this message gets none, so the client sends it again.
       this.deps.logger.error({ err: error, serial: session.serial }, 'WS message handling failed');
