@@ -22,3 +22,4 @@ export * from './zk-device-poller';
 export * from './zk-record-punch-builder';
 export * from './zk-user-write';
 export * from './zk-user-plan';
+export * from './zk-user-push';

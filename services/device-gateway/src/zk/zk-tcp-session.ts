@@ -4,16 +4,17 @@ import type { ZkAttendanceRecord, ZkEightByteLayout } from './zk-attendance-reco
 import { readZkBuffered } from './zk-buffered-read';
 import { makeZkCommKey } from './zk-commkey';
 import { ZkConnection, type ZkConnectionOptions, type ZkConnectionStats } from './zk-connection';
-import { ZK_CMD_DELETE_USER, ZK_DEFAULT_PORT, ZK_FCT_USER, ZK_TCP_CHUNK_SIZE, ZkCommand, ZkEventFlag, ZkReply, zkCommandName } from './zk-constants';
+import { ZK_DEFAULT_PORT, ZK_FCT_USER, ZK_TCP_CHUNK_SIZE, ZkCommand, ZkEventFlag, ZkReply, zkCommandName } from './zk-constants';
 import { isZkError, ZkError } from './zk-errors';
 import { decodeZkFreeSizes, type ZkFreeSizes } from './zk-free-sizes';
 import { SILENT_ZK_LOGGER, type ZkLogger } from './zk-logger';
 import type { ZkPacket } from './zk-packet';
 import { decodeZkRealtimeAttendance, type ZkRealtimeDecode } from './zk-realtime-event';
 import { decodeZkPackedTime, encodeZkPackedTime, type ZkDecodedTime, type ZkTimeWindow } from './zk-time';
-import { planZkUserChanges, type ZkUserChanges } from './zk-user-plan';
+import type { ZkUserChanges } from './zk-user-plan';
+import { writeZkUsers, type ZkUserWriteReport } from './zk-user-push';
 import { decodeZkUserDataset, type ZkUserRecord } from './zk-user-record';
-import { encodeZkNewUser, patchZkUserName, type ZkUserCharset, type ZkUserRecordSize } from './zk-user-write';
+import type { ZkUserCharset, ZkUserRecordSize } from './zk-user-write';
 
 export interface ZkTcpSessionOptions extends ZkConnectionOptions {
   host: string;
@@ -65,18 +66,6 @@ export interface ZkUserRead {
   expectedCount: number;
   complete: boolean;
   incompleteReasons: string[];
-}
-
-/** One user of a push: written (`created` when the uid is new) or deleted, or why not. */
-export type ZkUserWriteOutcome =
-  | { userId: string; action: 'write' | 'delete'; ok: true; uid: number | null; created: boolean }
-  | { userId: string; action: 'write' | 'delete'; ok: false; code: string; detail: string; source: 'device' | 'gateway' };
-
-export interface ZkUserWriteReport {
-  results: ZkUserWriteOutcome[];
-  recordSize: ZkUserRecordSize;
-  /** CMD_REFRESHDATA acknowledged after the changes (false also when nothing changed). */
-  refreshed: boolean;
 }
 
 export interface ZkDeviceTime {
@@ -269,63 +258,12 @@ export class ZkTcpSession {
     return this.exclusive(async () => {
       const table = await this.userTableNow();
       if (!table.complete) throw new ZkError('protocol', `user table read incomplete (${table.incompleteReasons.join('; ')}); no user written, since the uids in use are unknown`);
-      const recordSize: ZkUserRecordSize = table.recordSize ?? this.options.userRecordSize ?? 72;
-      const charset = this.options.userCharset ?? 'utf-8';
-      // Records that cannot be written are refused before uids are handed out, so they leave no gaps.
-      const results: ZkUserWriteOutcome[] = [];
-      const writable = changes.upserts.filter((user) => {
-        const check = encodeZkNewUser({ uid: 1, userId: user.userId, name: user.name ?? '' }, recordSize, charset);
-        if (!check.ok) results.push({ userId: user.userId, action: 'write', ok: false, code: check.reason, detail: check.detail, source: 'gateway' });
-        return check.ok;
+      return writeZkUsers(this.connection, table, changes, {
+        recordSize: table.recordSize ?? this.options.userRecordSize ?? 72,
+        charset: this.options.userCharset ?? 'utf-8',
+        commandTimeoutMs: this.commandTimeoutMs,
+        logger: this.logger,
       });
-      const plan = planZkUserChanges(table.users, { upserts: writable, deletes: changes.deletes });
-      for (const r of plan.refused) results.push({ userId: r.userId, action: 'write', ok: false, code: r.reason, detail: r.detail, source: 'gateway' });
-      let changed = false;
-      for (const write of plan.writes) {
-        const existing = write.existingIndex === null ? null : table.raw.subarray(write.existingIndex * recordSize, (write.existingIndex + 1) * recordSize);
-        if (existing && write.name === null) {
-          results.push({ userId: write.userId, action: 'write', ok: true, uid: write.uid, created: false }); // enrolled, no name to change
-          continue;
-        }
-        const encoded = existing ? patchZkUserName(existing, write.name ?? '', charset) : encodeZkNewUser({ ...write, name: write.name ?? '' }, recordSize, charset);
-        if (!encoded.ok) {
-          results.push({ userId: write.userId, action: 'write', ok: false, code: encoded.reason, detail: encoded.detail, source: 'gateway' });
-          continue;
-        }
-        const reply = await this.connection.request(ZkCommand.USER_WRQ, encoded.bytes, this.commandTimeoutMs);
-        changed ||= reply.command === ZkReply.ACK_OK;
-        results.push(
-          reply.command === ZkReply.ACK_OK
-            ? { userId: write.userId, action: 'write', ok: true, uid: write.uid, created: existing === null }
-            : { userId: write.userId, action: 'write', ok: false, code: replyCode(reply.command), detail: `device answered ${zkCommandName(reply.command)} to CMD_USER_WRQ for uid ${write.uid}`, source: 'device' },
-        );
-      }
-      for (const remove of plan.deletes) {
-        const data = Buffer.alloc(2);
-        data.writeUInt16LE(remove.uid, 0);
-        const reply = await this.connection.request(ZK_CMD_DELETE_USER, data, this.commandTimeoutMs, 'explicit-user-delete');
-        changed ||= reply.command === ZkReply.ACK_OK;
-        results.push(
-          reply.command === ZkReply.ACK_OK
-            ? { userId: remove.userId, action: 'delete', ok: true, uid: remove.uid, created: false }
-            : { userId: remove.userId, action: 'delete', ok: false, code: replyCode(reply.command), detail: `device answered ${zkCommandName(reply.command)} to CMD_DELETE_USER for uid ${remove.uid}`, source: 'device' },
-        );
-      }
-      for (const userId of plan.alreadyAbsent) results.push({ userId, action: 'delete', ok: true, uid: null, created: false });
-      // Reported in the order asked: the writes, then the deletes.
-      const order = new Map<string, number>();
-      changes.upserts.forEach((u, i) => order.has(`write:${u.userId}`) || order.set(`write:${u.userId}`, i));
-      changes.deletes.forEach((id, i) => order.has(`delete:${id}`) || order.set(`delete:${id}`, changes.upserts.length + i));
-      results.sort((a, b) => (order.get(`${a.action}:${a.userId}`) ?? 0) - (order.get(`${b.action}:${b.userId}`) ?? 0));
-      let refreshed = false;
-      if (changed) {
-        // zk-protocol / pyzk: written users take effect on the terminal after CMD_REFRESHDATA.
-        const reply = await this.connection.request(ZkCommand.REFRESH_DATA, undefined, this.commandTimeoutMs);
-        refreshed = reply.command === ZkReply.ACK_OK;
-        if (!refreshed) this.logger.warn({ reply: zkCommandName(reply.command) }, 'CMD_REFRESHDATA refused after a user write; the device applies the users at its next refresh');
-      }
-      this.logger.info({ written: results.filter((r) => r.ok && r.action === 'write').length, deleted: results.filter((r) => r.ok && r.action === 'delete').length, failed: results.filter((r) => !r.ok).length }, 'ZK users written by explicit request');
-      return { results, recordSize, refreshed };
     });
   }
 
@@ -586,12 +524,6 @@ export async function withZkSession<T>(options: ZkTcpSessionOptions, work: (sess
   } finally {
     await session.close();
   }
-}
-
-/** `ack-error` for CMD_ACK_ERROR (2001) etc.: the code a failed user write is reported with. */
-function replyCode(command: number): string {
-  const name = Object.entries(ZkReply).find(([, code]) => code === command)?.[0];
-  return name ? name.toLowerCase().replace(/_/g, '-') : `reply-${command}`;
 }
 
 function delay(ms: number): Promise<void> {
