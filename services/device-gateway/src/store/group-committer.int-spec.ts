@@ -70,12 +70,13 @@ describe(GroupCommitter.name, () => {
       }),
       committer.submit(insert('C')),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
-    expect(committed()).toEqual([]);
+    // A and B were in the rolled-back transaction; C's work had not run yet, so it goes into the next group.
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect(committed()).toEqual(['C']);
     expect(db.inTransaction).toBe(false);
     // The committer goes on with the next group.
     await expect(committer.submit(insert('E'))).resolves.toBe(1);
-    expect(committed()).toEqual(['E']);
+    expect(committed()).toEqual(['C', 'E']);
   });
 
   it('refuses asynchronous work, which would run outside the transaction', async () => {
@@ -100,5 +101,130 @@ describe(GroupCommitter.name, () => {
     expect(order).toEqual(['A', 'B', 'C', 'D', 'E']);
     // Each group sees the groups before it committed: [A B] [C D] [E].
     expect(visible).toEqual([0, 0, 2, 2, 4]);
+  });
+
+  it('stops adding work to a group after its time budget; the rest follows in later groups, in order', async () => {
+    const committer = new GroupCommitter(db, { maxGroupMs: 0 });
+    const visible: number[] = [];
+    await Promise.all(
+      ['A', 'B', 'C'].map((serial) =>
+        committer.submit(() => {
+          visible.push(committed().length);
+          return insert(serial)();
+        }),
+      ),
+    );
+    // a zero budget still takes one piece of work per group: [A] [B] [C]
+    expect(visible).toEqual([0, 1, 2]);
+  });
+
+  describe('with the WAL synced off the event loop', () => {
+    /** A WAL sync the test finishes by hand: `calls[n].finish()` or `.fail(error)`. */
+    const controlledSync = () => {
+      const calls: { finish: () => void; fail: (error: Error) => void }[] = [];
+      const walSync = () =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({ finish: resolve, fail: reject });
+        });
+      return { calls, walSync };
+    };
+    const settledYet = (promise: Promise<unknown>) => {
+      let settled = false;
+      promise.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      return () => settled;
+    };
+    const waitFor = async (condition: () => boolean) => {
+      for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+      expect(condition()).toBe(true);
+    };
+
+    it('resolves committed work only once the WAL sync that started after its COMMIT has finished', async () => {
+      const { calls, walSync } = controlledSync();
+      const committer = new GroupCommitter(db, { walSync });
+      const a = committer.submit(insert('A'));
+      const aSettled = settledYet(a);
+      await waitFor(() => calls.length === 1);
+      // committed (a second connection sees it), but not yet acknowledged: its WAL is not known to be on disk
+      expect(committed()).toEqual(['A']);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(aSettled()).toBe(false);
+      calls[0]!.finish();
+      await expect(a).resolves.toBe(1);
+    });
+
+    it('lets a group commit while the previous sync runs, and acknowledges it only after the next sync', async () => {
+      const { calls, walSync } = controlledSync();
+      const committer = new GroupCommitter(db, { walSync });
+      const a = committer.submit(insert('A'));
+      await waitFor(() => calls.length === 1);
+      const b = committer.submit(insert('B'));
+      const bSettled = settledYet(b);
+      await waitFor(() => committed().includes('B'));
+      // B committed after sync 1 started: sync 1 does not cover it
+      calls[0]!.finish();
+      await expect(a).resolves.toBe(1);
+      await waitFor(() => calls.length === 2);
+      expect(bSettled()).toBe(false);
+      calls[1]!.finish();
+      await expect(b).resolves.toBe(1);
+    });
+
+    it('rejects the work of a group whose WAL sync fails (no device may be told OK), and goes on', async () => {
+      const { calls, walSync } = controlledSync();
+      const committer = new GroupCommitter(db, { walSync });
+      const a = committer.submit(insert('A'));
+      await waitFor(() => calls.length === 1);
+      calls[0]!.fail(new Error('EIO: fdatasync'));
+      await expect(a).rejects.toThrow('EIO');
+      const c = committer.submit(insert('C'));
+      await waitFor(() => calls.length === 2);
+      calls[1]!.finish();
+      await expect(c).resolves.toBe(1);
+    });
+
+    it('skips the fsync only in its own COMMIT: the connection is back at synchronous=FULL for other writers', async () => {
+      const { calls, walSync } = controlledSync();
+      const committer = new GroupCommitter(db, { walSync });
+      const levels: number[] = [];
+      const a = committer.submit(() => {
+        levels.push(db.pragma('synchronous', { simple: true }) as number);
+        return insert('A')();
+      });
+      await waitFor(() => calls.length === 1);
+      levels.push(db.pragma('synchronous', { simple: true }) as number);
+      calls[0]!.finish();
+      await a;
+      // 1 = NORMAL inside the group, 2 = FULL after it
+      expect(levels).toEqual([1, 2]);
+    });
+
+    it('syncs the real WAL file by default for an on-disk WAL database', async () => {
+      // the default walSync (fdatasync of gateway.sqlite-wal on the thread pool) must work end to end
+      const committer = new GroupCommitter(db);
+      const level = () => db.pragma('synchronous', { simple: true }) as number;
+      const levels: number[] = [];
+      const b = () => {
+        levels.push(level());
+        return insert('B')();
+      };
+      await expect(Promise.all([committer.submit(insert('A')), committer.submit(b)])).resolves.toEqual([1, 1]);
+      expect(committed()).toEqual(['A', 'B']);
+      expect([...levels, level()]).toEqual([1, 2]);
+    });
+
+    it('keeps the fsync in the COMMIT where there is no WAL file to sync (in memory)', async () => {
+      const memory = openEdgeDatabase(':memory:');
+      try {
+        const committer = new GroupCommitter(memory);
+        const levels: number[] = [];
+        await committer.submit(() => levels.push(memory.pragma('synchronous', { simple: true }) as number));
+        expect(levels).toEqual([2]);
+      } finally {
+        memory.close();
+      }
+    });
   });
 });

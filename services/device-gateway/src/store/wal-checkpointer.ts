@@ -68,6 +68,8 @@ export class WalCheckpointer {
     this.worker = worker;
     this.setAutoCheckpoint(0);
     worker.on('message', (message: { type: 'checkpointed'; log: number; checkpointed: number } | { type: 'failed'; message: string }) => {
+      // NOTE: a report may still arrive after stop() (and after the store closed the connection): ignored
+      if (this.worker !== worker || !this.db.open) return;
       if (message.type === 'checkpointed') this.onCheckpointed(message.log, message.checkpointed);
     });
     // Whatever ends the thread, the main connection checkpoints again: the WAL must never grow unbounded.
