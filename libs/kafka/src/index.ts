@@ -9,3 +9,4 @@ export * from './worker-thread-producer';
 export * from './batch-consumer';
 export * from './topic-admin';
 export * from './kafka-health-probe';
+export * from './compiled-contract-check';

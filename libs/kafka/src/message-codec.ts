@@ -7,6 +7,7 @@ import {
   type TopicContract,
   type TopicValue,
 } from '@attendance/contracts';
+import type { ContractCheck } from './compiled-contract-check';
 import { ContractViolationError, PoisonMessageError } from './errors';
 
 export interface EncodeOptions {
@@ -51,8 +52,12 @@ export function cloudEventHeaders(contract: TopicContract, id: string, options: 
   return headers;
 }
 
-/** Decodes and validates a consumed value; throws PoisonMessageError for anything that can never succeed. */
-export function decodeValue<C extends TopicContract>(contract: C, raw: Buffer | null): TopicValue<C> {
+/**
+ * Decodes and validates a consumed value; throws PoisonMessageError for anything that can never succeed.
+ * `fastCheck` (see compileContractCheck) may vouch for the parsed JSON, which is then returned as it is;
+ * whatever it does not vouch for is parsed by the contract's zod schema.
+ */
+export function decodeValue<C extends TopicContract>(contract: C, raw: Buffer | null, fastCheck?: ContractCheck | null): TopicValue<C> {
   if (raw === null) throw new PoisonMessageError('missing-value', 'message has no value (tombstone)');
   let json: unknown;
   try {
@@ -60,6 +65,7 @@ export function decodeValue<C extends TopicContract>(contract: C, raw: Buffer | 
   } catch (error) {
     throw new PoisonMessageError('invalid-json', (error as Error).message);
   }
+  if (fastCheck && fastCheck(json)) return json as TopicValue<C>;
   const parsed = contract.schema.safeParse(json);
   if (!parsed.success) {
     throw new PoisonMessageError(

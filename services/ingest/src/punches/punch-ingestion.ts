@@ -53,6 +53,9 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
       kafka: kafka.kafka,
       groupId: config.INGEST_CONSUMER_GROUP,
       contract: TOPICS.punchRaw,
+      // Every punch is validated on decode; the compiled check (sound against the zod schema, see
+      // compiled-contract-check.ts) takes the common case, zod the rest and the error messages.
+      compiledValidation: true,
       dlqProducer: kafka.producer,
       logger: logger.child({ component: 'punch-consumer' }),
       metrics: kafka.metrics,

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { acceptPunch, TOPICS, type PunchAcceptedV1, type PunchRawV1 } from '@attendance/contracts';
+import { InstantSchema, TOPICS, type PunchRawV1 } from '@attendance/contracts';
 import { classifyPostgresError } from '@attendance/persistence';
 import type { PartitionManager } from '../persistence/partition-manager';
+import { acceptedEventJson } from './accepted-event-json';
 
 /** A raw punch and the Kafka message it came in (its origin). */
 export interface IncomingPunch {
@@ -10,7 +11,7 @@ export interface IncomingPunch {
   offset: string;
 }
 
-/** An accepted event ready to publish: key, JSON (built with acceptPunch, so contract-valid) and eventId. */
+/** An accepted event ready to publish: key, JSON (that of acceptPunch, so contract-valid) and eventId. */
 export interface AcceptedToPublish {
   key: string;
   json: string;
@@ -86,8 +87,9 @@ export class PunchWriter {
     // NOTE: rows go in identity-key order so that concurrent batches (several partitions, several replicas)
     // take their row locks in the same order; inserting overlapping keys in different orders deadlocks.
     const unique = [...byEvent.values()].sort((a, b) => compareIdentity(a.first.punch, b.first.punch));
-    const acceptedAt = this.nextAcceptedAt();
-    const events = new Map<string, { event: PunchAcceptedV1; json: string }>();
+    // Validated once per batch; acceptedEventJson relies on it (and on firstSeenAt being a validated receivedAt).
+    const acceptedAt = InstantSchema.parse(this.nextAcceptedAt());
+    const events = new Map<string, { punch: PunchRawV1; json: string }>();
     // NOTE: each accepted event is serialised once; the same JSON text goes into the statement's parameter
     // and, for the rows that are new, to Kafka as the accepted event's value.
     const elements = new Array<string>(unique.length);
@@ -95,9 +97,8 @@ export class PunchWriter {
     const originOffsets = new Array<string>(unique.length);
     for (let i = 0; i < unique.length; i++) {
       const { first, firstSeenAt } = unique[i]!;
-      const event = acceptPunch(first.punch, { acceptedAt, firstSeenAt });
-      const json = JSON.stringify(event);
-      events.set(event.eventId, { event, json });
+      const json = acceptedEventJson(first.punch, acceptedAt, firstSeenAt);
+      events.set(first.punch.eventId, { punch: first.punch, json });
       elements[i] = json;
       originPartitions[i] = first.partition;
       originOffsets[i] = first.offset;
@@ -117,14 +118,16 @@ export class PunchWriter {
     }
     let redelivered = 0;
     const accepted = rows.map((row): AcceptedToPublish => {
-      let { event, json } = events.get(row.event_id)!;
+      const event = events.get(row.event_id)!;
+      const { punch } = event;
+      let { json } = event;
       if (row.accepted_at !== null && row.first_seen_at !== null) {
         // Re-publish exactly what the first attempt would have sent.
         redelivered++;
-        event = acceptPunch(event, { acceptedAt: row.accepted_at, firstSeenAt: row.first_seen_at });
-        json = JSON.stringify(event);
+        json = acceptedEventJson(punch, InstantSchema.parse(row.accepted_at), InstantSchema.parse(row.first_seen_at));
       }
-      return { key: TOPICS.punchAccepted.key(event), json, id: event.eventId };
+      // The accepted topic keys a punch as the raw one does (tenant:device; accepted-event-json.spec.ts checks).
+      return { key: TOPICS.punchRaw.key(punch), json, id: punch.eventId };
     });
     return { accepted, inserted: rows.length - redelivered, redelivered, duplicates: incoming.length - rows.length };
   }
