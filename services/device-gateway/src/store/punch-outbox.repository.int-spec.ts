@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { EDGE_MIGRATIONS } from './edge-migrations';
 import { EdgeStore } from './edge-store';
 import { PUNCH_PAYLOAD_VERSION } from './punch-outbox.repository';
 
@@ -83,6 +85,27 @@ describe('punch outbox: batch reads and range marks', () => {
       [7, 'A'],
       [12, 'C'],
     ]);
+  });
+
+  it('treats rows of a database written before payload_version existed as another version (upgrade in place)', () => {
+    const path = join(dir, 'older.sqlite');
+    const older = new Database(path);
+    const before = EDGE_MIGRATIONS.findIndex((sql) => sql.includes('payload_version'));
+    for (let version = 0; version < before; version++) older.exec(EDGE_MIGRATIONS[version]!);
+    older.pragma(`user_version = ${before}`);
+    older.prepare("INSERT INTO raw_request (device_serial, protocol, query, body, received_at, outcome) VALUES ('OLD', 'zk-push2', '', x'', 't', 'parsed')").run();
+    older.prepare("INSERT INTO punch_outbox (event_id, device_serial, raw_request_id, payload, created_at) VALUES ('stored-by-older', 'OLD', 1, '{}', 't')").run();
+    older.close();
+    const upgraded = EdgeStore.open(path);
+    try {
+      upgraded.outbox.insert({ eventId: 'stored-after-upgrade', deviceSerial: 'OLD', rawRequestId: 1, payload: '{}', createdAt: 't' });
+      expect(upgraded.outbox.nextUnpublishedOfDevices([{ serial: 'OLD', afterId: 0 }], 10).map((r) => [r.eventId, r.sameVersion])).toEqual([
+        ['stored-by-older', 0],
+        ['stored-after-upgrade', 1],
+      ]);
+    } finally {
+      upgraded.close();
+    }
   });
 
   it("says which rows were validated by this gateway's contract version when stored", () => {
