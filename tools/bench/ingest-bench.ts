@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,6 +77,39 @@ function uniquePunches(tenantId: string, uniqueCount: number): PunchRawV1[] {
   return unique;
 }
 
+/**
+ * CPU seconds (user + system, all threads) of a process so far; NaN where /proc is missing. USER_HZ = 100.
+ * (bench-support's mainThreadCpuSeconds reads one thread; the broker and Postgres work on many.)
+ */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU of the Postgres backends serving one database, over a phase: snapshot before, delta after. Backends
+ * that connected during the phase count from zero. Shared processes (WAL writer, checkpointer, autovacuum)
+ * are not included, so this is a lower bound of what Postgres spent.
+ */
+async function postgresBackendCpu(database: string): Promise<() => Promise<number>> {
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  const pids = async () =>
+    ((await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database])).rows as { pid: number }[]).map((r) => r.pid);
+  const before = new Map((await pids()).map((pid) => [pid, processCpuSeconds(pid)]));
+  return async () => {
+    let seconds = 0;
+    for (const pid of await pids()) seconds += processCpuSeconds(pid) - (before.get(pid) ?? 0);
+    await admin.end();
+    return seconds;
+  };
+}
+
 async function migratedDatabase(name: string): Promise<string> {
   const url = withDatabase(serverUrl, name);
   await dropDatabase(url).catch(() => undefined);
@@ -89,12 +122,14 @@ async function migratedDatabase(name: string): Promise<string> {
   return url;
 }
 
-async function baseline(url: string, messages: PunchRawV1[]): Promise<number> {
+async function baseline(url: string, messages: PunchRawV1[]): Promise<{ rate: number; postgresMicrosPerRow: number; clientMicrosPerRow: number }> {
   const clients = await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     const c = new Client({ connectionString: url });
     await c.connect();
     return c;
   }));
+  const postgresCpu = await postgresBackendCpu(new URL(url).pathname.slice(1));
+  const clientCpuBefore = process.cpuUsage();
   await clients[0]!.query(`CREATE TABLE IF NOT EXISTS ingest.punches_p20250602 PARTITION OF ingest.punches FOR VALUES FROM ('2025-06-02') TO ('2025-06-03')`);
   const cols = ['tenant_id', 'device_serial', 'device_user_id', 'local_time', 'event_id', 'site_id', 'gateway_id', 'protocol', 'time_zone', 'punched_at',
     'direction', 'direction_raw', 'verify_mode', 'verify_mode_raw', 'work_code', 'source', 'received_at', 'device_cursor', 'flags', 'raw', 'first_seen_at', 'accepted_at', 'origin_partition', 'origin_offset'];
@@ -122,8 +157,14 @@ async function baseline(url: string, messages: PunchRawV1[]): Promise<number> {
     }
   }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  const postgresSeconds = await postgresCpu();
   await Promise.all(clients.map((c) => c.end()));
-  return messages.length / seconds;
+  return {
+    rate: messages.length / seconds,
+    postgresMicrosPerRow: (postgresSeconds * 1e6) / messages.length,
+    clientMicrosPerRow: (clientCpu.user + clientCpu.system) / messages.length,
+  };
 }
 
 async function main(): Promise<void> {
@@ -144,8 +185,12 @@ async function main(): Promise<void> {
   const common = { KAFKA_BROKERS: brokers.join(','), LOG_LEVEL: 'warn', HOST: '127.0.0.1', INGEST_PARTITION_CONCURRENCY: String(CONCURRENCY), INGEST_MAX_BATCH: String(BATCH), INGEST_ACCEPTED_PRODUCER: args['accepted-producer'] };
 
   progress('baseline: batched INSERT ... ON CONFLICT DO NOTHING of the same rows…');
-  const baselineRate = await baseline(baselineUrl, messages);
-  progress(`baseline: ${Math.round(baselineRate)} rows/s`);
+  const baselineRun = await baseline(baselineUrl, messages);
+  const baselineRate = baselineRun.rate;
+  progress(
+    `baseline: ${Math.round(baselineRate)} rows/s; CPU per row: Postgres backends ${baselineRun.postgresMicrosPerRow.toFixed(1)} µs, ` +
+      `bench client ${baselineRun.clientMicrosPerRow.toFixed(1)} µs`,
+  );
 
   progress('pre-loading the raw topic…');
   for (let i = 0; i < messages.length; i += 5000) await producer.publish(TOPICS.punchRaw, messages.slice(i, i + 5000));
@@ -166,6 +211,8 @@ async function main(): Promise<void> {
   const cpuBefore = await sumMetric('process_cpu_seconds_total');
   const mainThreadCpu = () => replicas.reduce((sum, replica) => sum + mainThreadCpuSeconds(replica.pid!), 0);
   const mainCpuBefore = mainThreadCpu();
+  const brokerCpuBefore = processCpuSeconds(broker.pid);
+  const pipelinePostgresCpu = await postgresBackendCpu(new URL(pipelineUrl).pathname.slice(1));
   for (;;) {
     const n = await consumed();
     if (n > 0 && firstAt === 0) firstAt = performance.now();
@@ -179,6 +226,9 @@ async function main(): Promise<void> {
   const pipelineRate = messages.length / pipelineSeconds;
   const ingestCpuMicrosPerMessage = ((await sumMetric('process_cpu_seconds_total')) - cpuBefore) * 1e6 / messages.length;
   const mainThreadMicrosPerMessage = (mainThreadCpu() - mainCpuBefore) * 1e6 / messages.length;
+  const brokerMicrosPerMessage = ((processCpuSeconds(broker.pid) - brokerCpuBefore) * 1e6) / messages.length;
+  const postgresMicrosPerMessage = ((await pipelinePostgresCpu()) * 1e6) / messages.length;
+  const totalMicrosPerMessage = ingestCpuMicrosPerMessage + brokerMicrosPerMessage + postgresMicrosPerMessage;
   const inserted = await sumMetric('ingest_punches_inserted_total');
   // Where the time went, from ingest's own metrics (histogram sums and counts).
   const batches = await sumMetric('kafka_consumer_batch_size_count');
@@ -192,6 +242,11 @@ async function main(): Promise<void> {
   );
   progress(`pipeline: ${Math.round(pipelineRate)} msgs/s (${inserted} new rows, expected ${uniqueCount}); ingest CPU ${ingestCpuMicrosPerMessage.toFixed(1)} µs/msg, main thread ${mainThreadMicrosPerMessage.toFixed(1)} µs/msg`);
 
+  progress(
+    `pipeline CPU per message: ingest ${ingestCpuMicrosPerMessage.toFixed(1)} + broker ${brokerMicrosPerMessage.toFixed(1)} + Postgres backends ` +
+      `${postgresMicrosPerMessage.toFixed(1)} = ${totalMicrosPerMessage.toFixed(1)} µs: ${cpus().length} cores cap the pipeline near ` +
+      `${Math.round((cpus().length * 1e6) / totalMicrosPerMessage)} msgs/s (the broker's figure includes the pre-load's tail, if any)`,
+  );
   progress(`latency: publishing ${STEADY_RATE}/s for ${STEADY_SECONDS} s…`);
   const pg = new Client({ connectionString: pipelineUrl });
   await pg.connect();
@@ -234,6 +289,11 @@ async function main(): Promise<void> {
     ratio: Number((pipelineRate / baselineRate).toFixed(2)),
     ingestCpuMicrosPerMessage: Number(ingestCpuMicrosPerMessage.toFixed(1)),
     mainThreadCpuMicrosPerMessage: Number(mainThreadMicrosPerMessage.toFixed(1)),
+    brokerCpuMicrosPerMessage: Number(brokerMicrosPerMessage.toFixed(1)),
+    postgresCpuMicrosPerMessage: Number(postgresMicrosPerMessage.toFixed(1)),
+    pipelineCpuMicrosPerMessage: Number(totalMicrosPerMessage.toFixed(1)),
+    baselinePostgresCpuMicrosPerRow: Number(baselineRun.postgresMicrosPerRow.toFixed(1)),
+    baselineClientCpuMicrosPerRow: Number(baselineRun.clientMicrosPerRow.toFixed(1)),
     loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
     steadyRate: Math.round(achievedRate),
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length },
@@ -249,6 +309,8 @@ async function main(): Promise<void> {
       `  pipeline  raw topic → ingest → Postgres → accepted topic           : ${result.pipelineMessagesPerSecond} msgs/s   (target ≥ 20000)`,
       `  ratio     pipeline / baseline                                      : ${result.ratio}   (target ≥ 0.6)`,
       `  cpu       ingest CPU per pipeline message: whole process ${result.ingestCpuMicrosPerMessage} µs, main thread ${result.mainThreadCpuMicrosPerMessage} µs`,
+      `            + broker ${result.brokerCpuMicrosPerMessage} µs + Postgres backends ${result.postgresCpuMicrosPerMessage} µs = ${result.pipelineCpuMicrosPerMessage} µs per message` +
+        ` (baseline: Postgres ${result.baselinePostgresCpuMicrosPerRow} + client ${result.baselineClientCpuMicrosPerRow} µs per row)`,
       `  latency   publish → committed row at ${result.steadyRate}/s                  : p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms (${result.latencyMs.samples} samples)`,
       `  rows      ${inserted} new rows for ${uniqueCount} unique punches: ${result.rowsOk ? 'exact' : 'MISMATCH'}`,
       `  machine   load average ${result.loadAverage.join(' / ')} (1/5/15 min) on ${cpus().length} cores at the end: a busy machine lowers both rates`,
