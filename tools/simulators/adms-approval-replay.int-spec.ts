@@ -4,6 +4,7 @@ import { AdmsDevice } from './adms-device';
 import { AdmsPush3Device } from './adms-push3-device';
 import { AdmsTestGateway } from '../../services/device-gateway/src/adms/testing/adms-test-gateway';
 import { DeviceApprovalService } from '../../services/device-gateway/src/api/device-approval.service';
+import type { DeviceEventRecorder } from '../../services/device-gateway/src/events/device-event-recorder';
 
 // Unknown ADMS devices (PUSH 2.x and 3.x simulators) talk to a real listener over real on-disk SQLite while
 // pending; approving them replays what they sent, exactly once, also across a kill -9 in the middle.
@@ -79,6 +80,32 @@ describe('approving a pending ADMS device replays everything it sent while pendi
     expect(approvals().replayApprovedDevices()).toEqual([]);
     expect(gateway.count('SELECT COUNT(*) AS n FROM punch_outbox')).toBe(3);
     expect(gateway.deviceEvents('audit')).toHaveLength(1);
+  });
+
+  it('a request whose replay fails is rolled back alone and stays pending; the others go on, and a later approval replays it', async () => {
+    const device = new AdmsDevice('POISON1', gateway.url, ZONE);
+    await device.handshake();
+    await device.uploadPunches([{ pin: '1', localTime: '2024-06-03 09:00:00' }]);
+    await device.uploadTable('OPERLOG', 'USER PIN=1\tName=Ravi\tPri=0\nOPLOG 23\t1\t2024-06-03 09:01:00\t0\t0\t0\t0\n');
+    await device.uploadPunches([{ pin: '2', localTime: '2024-06-03 09:02:00' }]);
+    // The event outbox refuses the audit (as it would refuse an event failing its contract).
+    const refusing: DeviceEventRecorder = {
+      record(event) {
+        if (event.type === 'audit') throw new Error('event refused');
+        gateway.events.record(event);
+      },
+    };
+    const failures: number[] = [];
+    const first = new DeviceApprovalService(gateway.store, gateway.config, { events: refusing, onReplayFailure: (_serial, requestId) => failures.push(requestId) }).approve('POISON1');
+    expect(first).toMatchObject({ replayedRequests: 2, punches: 2, users: 0, audits: 0, keptPending: 1 });
+    expect(failures).toHaveLength(1);
+    expect(rows('SELECT outcome FROM raw_request WHERE id = ?', failures[0])).toEqual([{ outcome: 'pending-device' }]);
+    // Its user upsert was rolled back with it.
+    expect(gateway.count("SELECT COUNT(*) AS n FROM adms_device_user WHERE device_serial = 'POISON1'")).toBe(0);
+
+    expect(approvals().replayApprovedDevices()).toEqual([expect.objectContaining({ serial: 'POISON1', replayedRequests: 1, punches: 0, users: 1, audits: 1, keptPending: 0 })]);
+    expect(pendingRequests('POISON1')).toBe(0);
+    expect(gateway.count("SELECT COUNT(*) AS n FROM punch_outbox WHERE device_serial = 'POISON1'")).toBe(2);
   });
 
   it('a kill -9 inside a replay batch keeps the batches before it; the start-up replay does the rest, each punch and audit once', async () => {

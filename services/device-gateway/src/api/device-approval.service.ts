@@ -21,6 +21,8 @@ export interface DeviceApprovalDeps {
   health?: AdmsDeviceHealth | null;
   /** Wakes the outbox relay when a replay stored punches. */
   onPunchesStored?: () => void;
+  /** Told of a request whose replay failed (it stays pending); the start-up hook logs it. */
+  onReplayFailure?: (serial: string, requestId: number, error: unknown) => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export interface DeviceApprovalDeps {
 export class DeviceApprovalService {
   private readonly replay: PendingRequestReplay;
   private readonly onPunchesStored: () => void;
+  private readonly onReplayFailure: (serial: string, requestId: number, error: unknown) => void;
 
   constructor(
     private readonly store: EdgeStore,
@@ -44,6 +47,7 @@ export class DeviceApprovalService {
   ) {
     this.replay = new PendingRequestReplay(store, config, { events: deps.events, health: deps.health });
     this.onPunchesStored = deps.onPunchesStored ?? (() => undefined);
+    this.onReplayFailure = deps.onReplayFailure ?? (() => undefined);
   }
 
   approve(serial: string, now = new Date()): ApprovalResult {
@@ -54,7 +58,7 @@ export class DeviceApprovalService {
     });
     const counts = emptyReplayCounts();
     try {
-      this.replay.replayDevice(serial, timeZone, now.toISOString(), counts);
+      this.replay.replayDevice(serial, timeZone, now.toISOString(), counts, (requestId, error) => this.onReplayFailure(serial, requestId, error));
     } finally {
       // Also after a failed batch: the batches before it are durable and their punches may be sent.
       if (counts.punches > 0) this.onPunchesStored();

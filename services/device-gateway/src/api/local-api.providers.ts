@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayRuntime } from '../gateway-runtime';
 import { ReferenceSync } from '../reference/reference-sync';
@@ -27,8 +28,13 @@ export const LOCAL_API_PROVIDERS: Provider[] = [
   {
     provide: DeviceApprovalService,
     // Replayed audits and quarantined lines become device events; replayed options report capacity.
-    useFactory: (runtime: GatewayRuntime, config: GatewayConfig) => new DeviceApprovalService(runtime.store, config, { events: runtime.deviceEvents, health: runtime.pull.health }),
-    inject: [GatewayRuntime, GATEWAY_CONFIG],
+    useFactory: (runtime: GatewayRuntime, config: GatewayConfig, logger: Logger) =>
+      new DeviceApprovalService(runtime.store, config, {
+        events: runtime.deviceEvents,
+        health: runtime.pull.health,
+        onReplayFailure: (serial, requestId, err) => logger.error({ err, serial, requestId }, 'could not replay a request kept while pending; it stays pending and is retried'),
+      }),
+    inject: [GatewayRuntime, GATEWAY_CONFIG, ROOT_LOGGER],
   },
   ApprovalReplayOnStart,
 ];

@@ -28,7 +28,10 @@ export interface ReplayCounts {
   users: number;
   /** OPLOG audit operations (time set, logs deleted, data cleared) recorded as device events. */
   audits: number;
-  /** Raw requests of a protocol without a replay path; kept raw and pending, visible to the operator. */
+  /**
+   * Raw requests kept raw and pending, visible to the operator: of a protocol without a replay path, or whose
+   * replay failed (rolled back alone, retried at the next approval or start; the others are not held up).
+   */
   keptPending: number;
 }
 
@@ -95,11 +98,22 @@ export class PendingRequestReplay {
    * Replays every request of `serial` still pending, oldest first, a batch per transaction (durable batch by
    * batch). Synchronous, so no live upload of the device interleaves with it in this process.
    */
-  replayDevice(serial: string, timeZone: string, sendableAt: string, counts: ReplayCounts): void {
+  replayDevice(serial: string, timeZone: string, sendableAt: string, counts: ReplayCounts, onFailure: (requestId: number, error: unknown) => void = () => undefined): void {
     for (let after = 0; after >= 0; ) {
       after = this.store.transaction(() => {
         const batch = this.nextStmt.all(serial, after, REQUESTS_PER_TRANSACTION);
-        for (const request of batch) this.replayOne(serial, request, timeZone, sendableAt, counts);
+        for (const request of batch) {
+          const own = emptyReplayCounts();
+          try {
+            // A savepoint per request: one that cannot be replayed must not poison the device's backlog.
+            this.store.db.transaction(() => this.replayOne(serial, request, timeZone, sendableAt, own))();
+          } catch (error) {
+            counts.keptPending++;
+            onFailure(request.id, error);
+            continue;
+          }
+          for (const key of Object.keys(own) as (keyof ReplayCounts)[]) counts[key] += own[key];
+        }
         return batch.length === 0 ? -1 : batch.at(-1)!.id;
       });
     }
