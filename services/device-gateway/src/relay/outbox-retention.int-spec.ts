@@ -83,7 +83,7 @@ describe('retention of raw requests', () => {
     expect(await retention.pruneOnce(new Date(now.getTime() + 365 * day))).toEqual({ punches: 1, deviceEvents: 0, rawRequests: 2 });
     expect(left()).toEqual(['oneUnsent', 'quarantined', 'pendingDevice', 'unparsed', 'refused', 'photo']);
     expect(store.outbox.backlog().count).toBe(1);
-    expect(store.rawRequests.meta(ids.oneUnsent)?.bodyBytes).toBe(Buffer.byteLength('body of oneUnsent'));
+    expect(store.rawRequests.meta(ids.oneUnsent!)?.bodyBytes).toBe(Buffer.byteLength('body of oneUnsent'));
   });
 
   it('keeps everything when retention is off', async () => {
