@@ -110,6 +110,33 @@ describe('ZK user writes against the simulated terminal', () => {
     expect(device.users).toEqual([expect.objectContaining({ uid: 1, userId: '1', name: 'é'.repeat(24) })]);
   });
 
+  it('reads and writes GBK names on a Chinese terminal: code-chart bytes on the wire, GBK-only characters refused on GB2312', async () => {
+    const { device, session } = await setUp({ userCharset: 'gbk', users: [{ uid: 1, userId: '1', name: '李娜' }] }, { userCharset: 'gbk' });
+    // Read: the terminal's GBK bytes decode to the name (as UTF-8 they would be garbage).
+    expect((await session.readUsers()).users.map((u) => u.name)).toEqual(['李娜']);
+    const report = await session.writeUsers({
+      upserts: [
+        { userId: '1', name: '王明' }, // rename in place
+        { userId: '2', name: '张伟' },
+        { userId: '3', name: '张'.repeat(13) }, // 26 GBK bytes for a 24-byte field
+        { userId: '4', name: 'Zhang 张 😀' }, // no GBK code
+      ],
+      deletes: [],
+    });
+    expect(report.results.map((r) => r.ok || r.code)).toEqual([true, true, 'name-too-long', 'name-not-encodable']);
+    // The simulator decodes with its own code-chart table: a wrong byte would show as U+FFFD.
+    expect(device.users.map((u) => [u.uid, u.userId, u.name])).toEqual([
+      [1, '1', '王明'],
+      [2, '2', '张伟'],
+    ]);
+    expect((await session.readUsers()).users.map((u) => u.name)).toEqual(['王明', '张伟']);
+
+    const old = await setUp({ userCharset: 'gbk' }, { userCharset: 'gb2312' });
+    const refused = await old.session.writeUsers({ upserts: [{ userId: '5', name: '張偉' }, { userId: '6', name: '张伟' }], deletes: [] });
+    expect(refused.results.map((r) => r.ok || r.code)).toEqual(['name-not-encodable', true]);
+    expect(old.device.users.map((u) => u.name)).toEqual(['张伟']);
+  });
+
   it('writes nothing when the user table read is incomplete (the uids in use are unknown)', async () => {
     const { device, session } = await setUp({ users: [{ uid: 1, userId: '1', name: 'A' }, { uid: 2, userId: '2', name: 'B' }] });
     // The device counts 3 users, but its table holds 2 by the time it is read: the read cannot be trusted.

@@ -193,21 +193,55 @@ export interface SimUser {
 }
 
 /** Charset the simulated terminal stores names in. */
-export type SimCharset = 'utf-8' | 'latin1';
+export type SimCharset = 'utf-8' | 'latin1' | 'gbk';
+
+/**
+ * The simulated Chinese terminal's GBK: ASCII plus the few characters tests use, with their bytes from the
+ * GB2312 code chart. Deliberately not node's decoder (the gateway's encoder is built from it), so a wrong
+ * gateway byte shows up as U+FFFD here.
+ */
+const SIM_GBK: Record<string, string> = { 张: 'd5c5', 伟: 'ceb0', 李: 'c0ee', 娜: 'c4c8', 王: 'cdf5', 明: 'c3f7' };
+const SIM_GBK_BY_BYTES = new Map(Object.entries(SIM_GBK).map(([char, hex]) => [hex, char]));
+
+function simEncodeName(name: string, charset: SimCharset): Buffer {
+  if (charset !== 'gbk') return Buffer.from(name, charset === 'utf-8' ? 'utf8' : 'latin1');
+  return Buffer.concat(
+    [...name].map((c) => {
+      if (c.charCodeAt(0) < 0x80) return Buffer.from(c, 'latin1');
+      const hex = SIM_GBK[c];
+      if (!hex) throw new Error(`simulator GBK table has no ${c}`);
+      return Buffer.from(hex, 'hex');
+    }),
+  );
+}
+
+function simDecodeName(field: Buffer, charset: SimCharset): string {
+  if (charset !== 'gbk') return field.toString(charset === 'utf-8' ? 'utf8' : 'latin1');
+  let out = '';
+  for (let i = 0; i < field.length; ) {
+    if (field[i]! < 0x80) {
+      out += String.fromCharCode(field[i]!);
+      i += 1;
+    } else {
+      out += SIM_GBK_BY_BYTES.get(field.subarray(i, i + 2).toString('hex')) ?? '\ufffd';
+      i += 2;
+    }
+  }
+  return out;
+}
 
 export function simEncodeUser(u: SimUser, size: 28 | 72, charset: SimCharset = 'utf-8'): Buffer {
   const out = Buffer.alloc(size);
-  const enc = charset === 'utf-8' ? 'utf8' : 'latin1';
   out.writeUInt16LE(u.uid, 0);
   out[2] = u.privilege ?? 0;
   if (size === 28) {
     Buffer.from(u.password ?? '', 'latin1').copy(out, 3, 0, 5);
-    Buffer.from(u.name, enc).copy(out, 8, 0, 8);
+    simEncodeName(u.name, charset).copy(out, 8, 0, 8);
     out.writeUInt32LE(u.cardNumber ?? 0, 16);
     out.writeUInt32LE(Number(u.userId), 24);
   } else {
     Buffer.from(u.password ?? '', 'latin1').copy(out, 3, 0, 8);
-    Buffer.from(u.name, enc).copy(out, 11, 0, 24);
+    simEncodeName(u.name, charset).copy(out, 11, 0, 24);
     out.writeUInt32LE(u.cardNumber ?? 0, 35);
     Buffer.from(u.userId).copy(out, 48, 0, 24);
   }
@@ -217,16 +251,15 @@ export function simEncodeUser(u: SimUser, size: 28 | 72, charset: SimCharset = '
 /** A CMD_USER_WRQ payload as the terminal reads it; null when it is not a record of the device's size. */
 export function simDecodeUser(data: Buffer, size: 28 | 72, charset: SimCharset = 'utf-8'): SimUser | null {
   if (data.length !== size) return null;
-  const enc = charset === 'utf-8' ? 'utf8' : 'latin1';
-  const cstr = (from: number, to: number, encoding: BufferEncoding) => {
-    const field = data.subarray(from, to);
-    const nul = field.indexOf(0);
-    return (nul === -1 ? field : field.subarray(0, nul)).toString(encoding);
+  const field = (from: number, to: number) => {
+    const bytes = data.subarray(from, to);
+    const nul = bytes.indexOf(0);
+    return nul === -1 ? bytes : bytes.subarray(0, nul);
   };
   if (size === 28) {
-    return { uid: data.readUInt16LE(0), privilege: data[2]!, password: cstr(3, 8, 'latin1'), name: cstr(8, 16, enc), cardNumber: data.readUInt32LE(16), userId: String(data.readUInt32LE(24)) };
+    return { uid: data.readUInt16LE(0), privilege: data[2]!, password: field(3, 8).toString('latin1'), name: simDecodeName(field(8, 16), charset), cardNumber: data.readUInt32LE(16), userId: String(data.readUInt32LE(24)) };
   }
-  return { uid: data.readUInt16LE(0), privilege: data[2]!, password: cstr(3, 11, 'latin1'), name: cstr(11, 35, enc), cardNumber: data.readUInt32LE(35), userId: cstr(48, 72, 'utf8') };
+  return { uid: data.readUInt16LE(0), privilege: data[2]!, password: field(3, 11).toString('latin1'), name: simDecodeName(field(11, 35), charset), cardNumber: data.readUInt32LE(35), userId: field(48, 72).toString('utf8') };
 }
 
 /** GET_FREE_SIZES reply: 20 i32 + the 12-byte face tail (92 bytes, zk-protocol terminal.md). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '@attendance/contracts';
+import { ZK_USER_CHARSETS } from '../zk/zk-name-charset';
 import { secretRefSchema } from './secret';
 
 export const timeZoneSchema = z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Asia/Kolkata');
@@ -25,6 +26,13 @@ const zkTcpDeviceSchema = z
     port: z.number().int().min(1).max(65535).default(4370),
     /** The device's comm key (0 when unset on the device). */
     commKey: secretRefSchema.optional(),
+    /**
+     * Charset the terminal stores user names in (P9): Chinese firmware usually GBK (or GB2312 on old units),
+     * Western firmware Latin-1 or UTF-8. Names are read and written in it; a name it cannot hold is refused.
+     */
+    charset: z
+      .enum(ZK_USER_CHARSETS, { error: (issue) => `must be one of ${ZK_USER_CHARSETS.join(', ')} (got ${JSON.stringify(issue.input)})` })
+      .default('utf-8'),
   })
   .strict();
 

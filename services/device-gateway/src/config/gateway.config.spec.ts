@@ -52,7 +52,7 @@ devices:
     expect(config.diskBudgetBytes).toBe(64 * 1048576);
     expect(config.devices.get('A1')).toMatchObject({ protocol: 'zk-push2', timeZone: 'Asia/Kolkata' });
     const zk = config.devices.get('Z1');
-    expect(zk?.protocol === 'zk-tcp' && [zk.host, zk.port, zk.commKey?.reveal()]).toEqual(['10.0.0.5', 4370, '12345']);
+    expect(zk?.protocol === 'zk-tcp' && [zk.host, zk.port, zk.commKey?.reveal(), zk.charset]).toEqual(['10.0.0.5', 4370, '12345', 'utf-8']);
     const hik = config.devices.get('H1');
     expect(hik?.protocol === 'hikvision' && [hik.baseUrl, hik.password.reveal()]).toEqual(['http://10.0.0.6', 'hik-pass']);
     expect(config.devices.get('W1')).toMatchObject({ protocol: 'ws', timeZone: 'Asia/Dubai' });
@@ -82,5 +82,26 @@ devices:
   it('refuses credentials written inline instead of by reference', () => {
     const path = writeFile('devices:\n  - { serial: H, protocol: hikvision, baseUrl: "http://h", username: u, password: plain }\n');
     expect(configError(() => loadGatewayConfig({ ...baseEnv, GATEWAY_CONFIG: path })).join('\n')).toMatch(/devices\.0\.password/);
+  });
+
+  it('takes a per-device charset for ZK TCP user names and rejects unknown ones, listing the allowed values', () => {
+    const path = writeFile(`
+devices:
+  - { serial: Z1, protocol: zk-tcp, host: 10.0.0.5, charset: gbk }
+  - { serial: Z2, protocol: zk-tcp, host: 10.0.0.6, charset: latin1 }
+  - { serial: Z3, protocol: zk-tcp, host: 10.0.0.7, charset: gb2312 }
+`);
+    const config = loadGatewayConfig({ ...baseEnv, GATEWAY_CONFIG: path });
+    expect(['Z1', 'Z2', 'Z3'].map((s) => { const d = config.devices.get(s); return d?.protocol === 'zk-tcp' && d.charset; })).toEqual(['gbk', 'latin1', 'gb2312']);
+
+    const bad = writeFile('devices:\n  - { serial: Z1, protocol: zk-tcp, host: h, charset: big5 }\n  - { serial: Z2, protocol: zk-tcp, host: h, charset: UTF8 }\n');
+    const problems = configError(() => loadGatewayConfig({ ...baseEnv, GATEWAY_CONFIG: bad }));
+    expect(problems).toEqual([
+      `GATEWAY_CONFIG ${bad}: devices.0.charset: must be one of utf-8, latin1, gbk, gb2312 (got "big5")`,
+      `GATEWAY_CONFIG ${bad}: devices.1.charset: must be one of utf-8, latin1, gbk, gb2312 (got "UTF8")`,
+    ]);
+    // Only ZK TCP devices have a user-name charset; elsewhere it is an unknown field.
+    const misplaced = writeFile('devices:\n  - { serial: A1, protocol: zk-push2, charset: gbk }\n');
+    expect(configError(() => loadGatewayConfig({ ...baseEnv, GATEWAY_CONFIG: misplaced })).join('\n')).toMatch(/charset/);
   });
 });

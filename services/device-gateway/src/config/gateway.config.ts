@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { booleanFromEnv, ConfigError, logLevelSchema, parseConfig, portSchema, type Env } from '@attendance/config';
 import { kafkaEnvSchema } from '@attendance/kafka';
 import { type DeviceEntry, gatewayFileSchema, timeZoneSchema } from './device-file.schema';
+import type { ZkUserCharset } from '../zk/zk-name-charset';
 import { resolveSecret, Secret, type SecretRef } from './secret';
 
 const idSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
@@ -60,6 +61,8 @@ export interface ZkTcpDevice extends ConfiguredDeviceBase {
   host: string;
   port: number;
   commKey: Secret | null;
+  /** Charset of user names on the device (read and written in it). */
+  charset: ZkUserCharset;
 }
 export interface HikvisionDevice extends ConfiguredDeviceBase {
   protocol: 'hikvision';
@@ -167,7 +170,7 @@ function resolveDevice(entry: DeviceEntry, siteTimeZone: string, env: Env, probl
     case 'zk-tcp': {
       const commKey = entry.commKey ? secret(entry.commKey, 'commKey') : null;
       if (entry.commKey && !commKey) return null;
-      return { ...base, protocol: 'zk-tcp', host: entry.host, port: entry.port, commKey };
+      return { ...base, protocol: 'zk-tcp', host: entry.host, port: entry.port, commKey, charset: entry.charset };
     }
     case 'hikvision': {
       const password = secret(entry.password, 'password');

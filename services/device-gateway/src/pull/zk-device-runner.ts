@@ -73,6 +73,7 @@ export class ZkDeviceRunner implements PulledDevice, UserPushTarget {
         host: device.host,
         port: device.port,
         ...(device.commKey ? { commKey: Number(device.commKey.reveal()) } : {}),
+        userCharset: device.charset,
         ...this.options.session,
       },
       onBatch: async (batch) => this.storeRead(batch),

@@ -20,6 +20,7 @@ export * from './zk-tcp-session';
 export * from './zk-clock-skew';
 export * from './zk-device-poller';
 export * from './zk-record-punch-builder';
+export * from './zk-name-charset';
 export * from './zk-user-write';
 export * from './zk-user-plan';
 export * from './zk-user-push';

@@ -37,7 +37,7 @@ export interface ZkTcpSessionOptions extends ZkConnectionOptions {
   eightByteLayout?: ZkEightByteLayout;
   /** Plausibility window for decoded times (default: from 2010-01-01, no upper bound). */
   timeWindow?: ZkTimeWindow;
-  /** Charset of user names on this device (P9): names are validated in its bytes. Default UTF-8. */
+  /** Charset of user names on this device (P9): names are read in it and written (validated) in its bytes. Default UTF-8. */
   userCharset?: ZkUserCharset;
   /** User record layout when the device's user table is empty and cannot tell (default 72, TCP firmware). */
   userRecordSize?: ZkUserRecordSize;
@@ -380,7 +380,7 @@ export class ZkTcpSession {
     const sizes = await this.freeSizesNow();
     if (sizes.users === 0) return { users: [], expectedCount: 0, complete: true, incompleteReasons: [], raw: Buffer.alloc(0), recordSize: null };
     const buffered = await readZkBuffered(this.connection, { command: ZkCommand.USERTEMP_RRQ, fct: ZK_FCT_USER }, this.bufferedReadOptions());
-    const dataset = decodeZkUserDataset(buffered.data, sizes.users);
+    const dataset = decodeZkUserDataset(buffered.data, sizes.users, this.options.userCharset ?? 'utf-8');
     const reasons = [...(buffered.failure ? [buffered.failure] : []), ...dataset.issues];
     if (dataset.users.length !== sizes.users) reasons.push(`decoded ${dataset.users.length} users but the device reports ${sizes.users}`);
     return {

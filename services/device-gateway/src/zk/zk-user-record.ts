@@ -1,4 +1,5 @@
 import { decodeZkUserIdString } from './zk-attendance-record';
+import { decodeZkName, type ZkUserCharset } from './zk-name-charset';
 
 /**
  * User table (CMD_USERTEMP_RRQ with FCT_USER through a buffered read), read only to translate the numeric
@@ -10,7 +11,8 @@ import { decodeZkUserIdString } from './zk-attendance-record';
  *   28 B  u16 uid @0 | u8 privilege @2 | 5 password | char[8] name @8 | u32 card @16 | pad | u8 group @21
  *         | i16 timezone @22 | u32 userId @24                                       (old "ZK6" firmware)
  *
- * Passwords are never decoded or kept.
+ * Names are decoded in the device's charset (P9, zk-name-charset.ts); user ids stay strict UTF-8, since they
+ * are identity (DESIGN.md 3.2) and must never be guessed. Passwords are never decoded or kept.
  */
 export interface ZkUserRecord {
   uid: number;
@@ -27,10 +29,7 @@ export interface ZkUserDataset {
   issues: string[];
 }
 
-// Names are for display only (P9: the charset varies by device), so invalid bytes become U+FFFD.
-const lenientUtf8 = new TextDecoder('utf-8');
-
-export function decodeZkUserDataset(buffer: Buffer, expectedCount: number): ZkUserDataset {
+export function decodeZkUserDataset(buffer: Buffer, expectedCount: number, charset: ZkUserCharset = 'utf-8'): ZkUserDataset {
   if (buffer.length < 4) return { users: [], recordSize: null, issues: [`dataset has ${buffer.length} bytes, fewer than its size header`] };
   const declared = buffer.readUInt32LE(0);
   const body = buffer.subarray(4, 4 + declared);
@@ -43,18 +42,18 @@ export function decodeZkUserDataset(buffer: Buffer, expectedCount: number): ZkUs
   }
   const users: ZkUserRecord[] = [];
   for (let offset = 0; offset + size <= body.length; offset += size) {
-    users.push(decodeZkUserRecord(body.subarray(offset, offset + size)));
+    users.push(decodeZkUserRecord(body.subarray(offset, offset + size), charset));
   }
   if (body.length % size !== 0) issues.push(`last user record is cut off after ${body.length % size} bytes`);
   return { users, recordSize: size, issues };
 }
 
-export function decodeZkUserRecord(bytes: Buffer): ZkUserRecord {
+export function decodeZkUserRecord(bytes: Buffer, charset: ZkUserCharset = 'utf-8'): ZkUserRecord {
   if (bytes.length === 28) {
     return {
       uid: bytes.readUInt16LE(0),
       userId: String(bytes.readUInt32LE(24)),
-      name: text(bytes.subarray(8, 16)),
+      name: decodeZkName(bytes.subarray(8, 16), charset),
       privilege: bytes[2]!,
       cardNumber: bytes.readUInt32LE(16),
     };
@@ -62,7 +61,7 @@ export function decodeZkUserRecord(bytes: Buffer): ZkUserRecord {
   return {
     uid: bytes.readUInt16LE(0),
     userId: decodeZkUserIdString(bytes.subarray(48, 72)).value,
-    name: text(bytes.subarray(11, 35)),
+    name: decodeZkName(bytes.subarray(11, 35), charset),
     privilege: bytes[2]!,
     cardNumber: bytes.readUInt32LE(35),
   };
@@ -75,9 +74,4 @@ function userRecordSize(declared: number, expectedCount: number): 28 | 72 | null
   if (declared % 72 === 0 && declared % 28 !== 0) return 72;
   if (declared % 28 === 0 && declared % 72 !== 0) return 28;
   return null;
-}
-
-function text(field: Uint8Array): string {
-  const end = field.indexOf(0);
-  return lenientUtf8.decode(end === -1 ? field : field.subarray(0, end)).trim();
 }

@@ -1,3 +1,7 @@
+import { encodeZkNameBytes, type ZkUserCharset } from './zk-name-charset';
+
+export type { ZkUserCharset } from './zk-name-charset';
+
 /**
  * Encodes user records for CMD_USER_WRQ (8), in the same two layouts the user table is read in
  * (zk-user-record.ts; pyzk base.py set_user packs them the same way):
@@ -13,7 +17,6 @@
  * Passwords are never written: a new user gets none, and an existing user's record is patched in place
  * (name only), so the password, card, privilege and group set on the device survive a roster push.
  */
-export type ZkUserCharset = 'utf-8' | 'latin1';
 export type ZkUserRecordSize = 28 | 72;
 
 export interface ZkNewUser {
@@ -54,11 +57,9 @@ export function patchZkUserName(existing: Uint8Array, name: string, charset: ZkU
 /** The name in the charset's bytes, or why it cannot be written. Exported for tests and pre-checks. */
 export function encodeZkName(name: string, charset: ZkUserCharset, maxBytes: number): { ok: true; bytes: Buffer } | { ok: false; reason: 'name-too-long' | 'name-not-encodable'; detail: string } {
   if (name.includes('\0')) return { ok: false, reason: 'name-not-encodable', detail: 'name contains a NUL character' };
-  if (charset === 'latin1' && [...name].some((c) => c.codePointAt(0)! > 0xff)) {
-    return { ok: false, reason: 'name-not-encodable', detail: `name ${JSON.stringify(name)} has characters outside Latin-1, the device's charset` };
-  }
-  if (charset === 'utf-8' && /\p{Surrogate}/u.test(name)) return { ok: false, reason: 'name-not-encodable', detail: 'name has a lone surrogate' };
-  const bytes = Buffer.from(name, charset === 'utf-8' ? 'utf8' : 'latin1');
+  const encoded = encodeZkNameBytes(name, charset);
+  if (!encoded.ok) return { ok: false, reason: 'name-not-encodable', detail: `name ${JSON.stringify(name)} cannot be written in ${charset}, the device's charset: ${encoded.detail}` };
+  const { bytes } = encoded;
   if (bytes.length > maxBytes) {
     return { ok: false, reason: 'name-too-long', detail: `name is ${bytes.length} bytes in ${charset}, the device holds ${maxBytes}` };
   }
