@@ -155,21 +155,26 @@ describe(GroupCommitter.name, () => {
       await expect(a).resolves.toBe(1);
     });
 
-    it('lets a group commit while the previous sync runs, and acknowledges it only after the next sync', async () => {
+    it('gathers work submitted during a sync into one group after it, acknowledged only after its own sync', async () => {
       const { calls, walSync } = controlledSync();
       const committer = new GroupCommitter(db, { walSync });
       const a = committer.submit(insert('A'));
       await waitFor(() => calls.length === 1);
       const b = committer.submit(insert('B'));
+      const c = committer.submit(insert('C'));
       const bSettled = settledYet(b);
-      await waitFor(() => committed().includes('B'));
-      // B committed after sync 1 started: sync 1 does not cover it
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // B and C wait for sync 1 (their own sync could not start before it ends anyway)
+      expect(committed()).toEqual(['A']);
       calls[0]!.finish();
       await expect(a).resolves.toBe(1);
       await waitFor(() => calls.length === 2);
+      // one group, one sync for both; committed, not yet acknowledged
+      expect(committed()).toEqual(['A', 'B', 'C']);
       expect(bSettled()).toBe(false);
       calls[1]!.finish();
-      await expect(b).resolves.toBe(1);
+      await expect(Promise.all([b, c])).resolves.toEqual([1, 1]);
+      expect(calls).toHaveLength(2);
     });
 
     it('rejects the work of a group whose WAL sync fails (no device may be told OK), and goes on', async () => {
