@@ -9,7 +9,8 @@ import { FAST_PRODUCE_ENCODING_SOURCE } from './fast-produce-encoding-source';
  * small; the integration test (worker-thread-producer.int-spec.ts) is what checks it.
  *
  * Protocol (parent → worker):
- *   { type: 'publish', id, topic, keys[], values[], ids[], idHeader, timeHeader, time, staticHeaders: {name: value},
+ *   { type: 'publish', id, topic, keys[], values: ArrayBuffer (transferred; UTF-8 of every value, back to back),
+ *     valueOffsets: Uint32Array (n + 1 boundaries), ids[], idHeader, timeHeader, time, staticHeaders: {name: value},
  *     headerBytes }   (one publish = one call of publishSerialized; never empty)
  *   { type: 'stop' }
  * (worker → parent):
@@ -110,10 +111,12 @@ async function sendAll(topic, requests) {
       const headerTemplate = {};
       for (const [name, value] of Object.entries(request.staticHeaders)) headerTemplate[name] = staticHeader(name, value);
       headerTemplate[request.timeHeader] = Buffer.from(request.time, 'utf8'); // per publish, so not cached
-      for (let i = 0; i < request.values.length; i++) {
+      const values = Buffer.from(request.values); // a view of the transferred bytes, no copy
+      const offsets = request.valueOffsets;
+      for (let i = 0; i < request.keys.length; i++) {
         const key = request.keys[i];
-        const value = request.values[i];
-        const bytes = Buffer.byteLength(key) + Buffer.byteLength(value) + request.headerBytes + 64;
+        const value = values.subarray(offsets[i], offsets[i + 1]);
+        const bytes = Buffer.byteLength(key) + value.length + request.headerBytes + 64;
         if (slice.length > 0 && sliceBytes + bytes > workerData.maxSendBytes) await flush();
         slice.push({ key, value, headers: { [request.idHeader]: request.ids[i], ...headerTemplate } });
         sliceBytes += bytes;

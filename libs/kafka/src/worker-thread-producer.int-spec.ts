@@ -62,7 +62,8 @@ describe(WorkerThreadProducer.name, () => {
       expect(producer.isConnected()).toBe(true);
       // The bytes below went through the thread's fast record encoders, not stock kafkajs.
       expect(producer.usesFastEncoding()).toBe(true);
-      const items = Array.from({ length: 50 }, (_, n) => ({ id: `id-${n}`, n }));
+      // Some values with multi-byte characters: the thread gets all values as one UTF-8 buffer and cuts it.
+      const items = Array.from({ length: 50 }, (_, n) => ({ id: `id-${n}${n % 3 === 0 ? '-é✓😀' : ''}`, n }));
       await producer.publishSerialized(topic, serialized(items, topic));
       // Acknowledged means written: the high watermarks already count every message.
       const admin = kafka.admin();

@@ -93,32 +93,42 @@ export class WorkerThreadProducer {
     const worker = await this.ensureStarted();
     const id = this.nextId++;
     const keys = new Array<string>(items.length);
-    const values = new Array<string>(items.length);
     const ids = new Array<string>(items.length);
+    // NOTE: the values (the bulk of the bytes) travel as ONE UTF-8 buffer that is transferred, not cloned:
+    // structured-cloning an array of ~1.5 KB strings showed as ~4 µs per message on this thread. The thread
+    // hands kafkajs subarrays of it (Buffer values encode to the same bytes as their strings).
+    const valueOffsets = new Uint32Array(items.length + 1);
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       keys[i] = item.key;
-      values[i] = item.json;
       ids[i] = item.id;
+      valueOffsets[i + 1] = valueOffsets[i]! + Buffer.byteLength(item.json, 'utf8');
     }
+    // allocUnsafeSlow: a buffer with its own ArrayBuffer (never the shared pool), so transferring it is safe.
+    const values = Buffer.allocUnsafeSlow(valueOffsets[items.length]!);
+    for (let i = 0; i < items.length; i++) values.write(items[i]!.json, valueOffsets[i]!, 'utf8');
     const staticHeaders = this.headersFor(contract, options);
     let headerBytes = 64; // ce_id and ce_time with their names, roughly
     for (const [name, value] of Object.entries(staticHeaders)) headerBytes += name.length + Buffer.byteLength(value);
     const acked = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject, topic: contract.name, count: items.length }));
     if (this.pending.size === 1) worker.ref(); // in flight: keep the process alive until the broker answers
-    worker.postMessage({
-      type: 'publish',
-      id,
-      topic: contract.name,
-      keys,
-      values,
-      ids,
-      idHeader: KAFKA_HEADERS.ceId,
-      timeHeader: KAFKA_HEADERS.ceTime,
-      time: new Date().toISOString(),
-      staticHeaders,
-      headerBytes,
-    });
+    worker.postMessage(
+      {
+        type: 'publish',
+        id,
+        topic: contract.name,
+        keys,
+        values: values.buffer,
+        valueOffsets,
+        ids,
+        idHeader: KAFKA_HEADERS.ceId,
+        timeHeader: KAFKA_HEADERS.ceTime,
+        time: new Date().toISOString(),
+        staticHeaders,
+        headerBytes,
+      },
+      [values.buffer, valueOffsets.buffer],
+    );
     await acked;
   }
 
