@@ -99,6 +99,47 @@ describe(PulledBatchWriter.name, () => {
     expect(() => writer.write(batch([zkRecord(0, '1', packed(2024, 6, 1, 9, 0, 0))]))).toThrow(DiskBudgetExceededError);
     expect(count('SELECT COUNT(*) AS n FROM punch_outbox')).toBe(0);
   });
+
+  it('retries quarantined lines once: a now-valid line becomes a punch (or is counted if already stored) and its row is marked resolved; another failure reclassifies it', () => {
+    const writer = new PulledBatchWriter(store, recorder, () => notified++);
+    const unresolved = (record: PulledRecord): PulledRecord => ({ ...record, built: { ok: false, reason: 'unresolved-user', detail: 'uid unknown' } });
+    const a = zkRecord(0, 'A', packed(2024, 6, 1, 9, 0, 0));
+    const b = zkRecord(1, 'B', packed(2024, 6, 1, 10, 0, 0));
+    const c = zkRecord(2, 'C', packed(2024, 6, 1, 11, 0, 0));
+    const d = zkRecord(3, 'D', packed(2024, 6, 1, 12, 0, 0));
+    writer.write(batch([unresolved(a), unresolved(b), unresolved(c), unresolved(d)]));
+    writer.write(batch([b])); // b was also stored as a punch by a later read
+    const rows = writer.quarantinedFor({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'ATTLOG', limit: 10 });
+    expect(rows).toHaveLength(4);
+    expect(writer.quarantinedFor({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'EF_ATTLOG', limit: 10 })).toEqual([]);
+    const retry = (i: number, built: PulledRecord['built']) => ({ quarantineId: rows[i]!.id, rawRequestId: rows[i]!.rawRequestId, reason: 'unresolved-user', detail: rows[i]!.detail, built });
+    const outbox = () => count('SELECT COUNT(*) AS n FROM punch_outbox');
+    expect(outbox()).toBe(1);
+    notified = 0;
+
+    const at = new Date('2024-06-02T00:00:00Z');
+    const retries = [
+      retry(0, a.built),
+      retry(1, b.built),
+      retry(2, { ok: false, reason: 'implausible-time', detail: 'clock reset' }),
+      retry(3, { ok: false, reason: 'unresolved-user', detail: 'still unknown' }),
+    ];
+    expect(writer.retryQuarantined('ZK1', retries, at)).toMatchObject({ resolved: 2, new: 1, reclassified: 1 });
+    expect(outbox()).toBe(2); // a stored; b was already known by its eventId
+    expect(notified).toBe(1);
+    const stored = store.db.prepare('SELECT raw_request_id AS id FROM punch_outbox WHERE event_id = ?').get(a.built.ok ? a.built.punch.eventId : '') as { id: number };
+    expect(stored.id).toBe(rows[0]!.rawRequestId);
+    const after = store.quarantine.page({ deviceSerial: 'ZK1', limit: 10 }).reverse();
+    expect(after.map((q) => q.reason)).toEqual(['resolved:unresolved-user', 'resolved:unresolved-user', 'implausible-time', 'unresolved-user']);
+    expect(after[0]!.detail).toMatch(/^resolved 2024-06-02T00:00:00.000Z: user A, event .* \(was: uid unknown\)$/);
+    expect(after[2]!.detail).toBe('clock reset (first quarantined as unresolved-user: uid unknown)');
+    expect(after[3]!.detail).toBe('uid unknown');
+
+    // The same retries again (a second table read): the rows no longer have the reason, nothing changes.
+    expect(writer.retryQuarantined('ZK1', retries, at)).toMatchObject({ resolved: 0, new: 0, reclassified: 0 });
+    expect(outbox()).toBe(2);
+    expect(writer.quarantinedFor({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'ATTLOG', limit: 10 }).map((q) => q.id)).toEqual([rows[3]!.id]);
+  });
 });
 
 describe(DeviceHealthTracker.name, () => {

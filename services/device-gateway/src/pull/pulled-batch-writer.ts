@@ -3,6 +3,7 @@ import type { PunchProtocol, PunchRawV1 } from '@attendance/contracts';
 import type { DeviceEventRecorder } from '../events/device-event-recorder';
 import type { DiskBudget } from '../store/disk-budget';
 import type { EdgeStore } from '../store/edge-store';
+import { RESOLVED_REASON_PREFIX, type RetryableQuarantinedLine } from '../store/quarantine.repository';
 import { DeviceStateRepository } from './device-state.repository';
 import { PullCursorRepository } from './pull-cursor.repository';
 
@@ -52,6 +53,28 @@ export interface PulledBatchOutcome {
   newEventIds: string[];
 }
 
+/** A quarantined line rebuilt after what made it fail changed (e.g. the user table was re-read). */
+export interface QuarantineRetry {
+  quarantineId: number;
+  /** The raw request the line came in: the punch's stored evidence, as when it is stored on first read. */
+  rawRequestId: number;
+  /** The reason it is quarantined for now; the row is only changed if it still has it. */
+  reason: string;
+  /** What the line was quarantined with, kept in the new detail for audit. */
+  detail: string;
+  built: PulledRecord['built'];
+}
+
+export interface QuarantineRetryOutcome {
+  /** Lines that became punches: their rows are marked `resolved:<reason>`. */
+  resolved: number;
+  /** Of those, punches not stored before (written to punch_outbox); the rest were already known by eventId. */
+  new: number;
+  /** Lines that still fail, now for another reason (the row's reason is updated, it stays quarantined). */
+  reclassified: number;
+  newEventIds: string[];
+}
+
 /**
  * Writes what a pull returned the way AdmsUploadService writes an upload: ONE SQLite transaction holds the raw
  * bytes, the new punches (outbox), the quarantined records with their bytes and reason, the cursor and the
@@ -81,6 +104,11 @@ export class PulledBatchWriter {
     this.markSeenStmt = store.db.prepare('INSERT OR IGNORE INTO punch_seen (event_id, device_serial, first_source, first_seen_at) VALUES (?, ?, ?, ?)');
     this.quarantinedStmt = store.db.prepare('SELECT COUNT(*) AS n FROM quarantine WHERE device_serial = ? AND raw_line = ?');
     this.lastIdStmt = store.db.prepare('SELECT last_insert_rowid() AS id');
+  }
+
+  /** One device's lines still quarantined for `reason` from requests of `tableName`, oldest first (keyset pages). */
+  quarantinedFor(query: { deviceSerial: string; reason: string; tableName: string; afterId?: number; limit: number }): RetryableQuarantinedLine[] {
+    return this.store.quarantine.retryable(query);
   }
 
   /** True when this punch identity is already stored (punch_seen, or the outbox for push devices). */
@@ -156,6 +184,44 @@ export class PulledBatchWriter {
       }
       for (const gap of batch.gaps ?? []) this.cursors.addGap(batch.deviceSerial, gap, now);
       if (batch.cursor) this.cursors.set(batch.deviceSerial, batch.cursor.channel, batch.cursor.value, now);
+      return result;
+    });
+    if (outcome.new > 0) this.onPunchesStored();
+    return outcome;
+  }
+
+  /**
+   * Applies rebuilt quarantined lines in ONE transaction: a line that is now a punch is stored like a new
+   * punch of a read (outbox + punch_seen, unless its eventId is already stored: then it is only counted) and
+   * its quarantine row is marked `resolved:<reason>` with the punch it became, kept for audit; a line that now
+   * fails for another reason keeps its row with that reason. A line still failing for the same reason is left
+   * as it is. Rows changed meanwhile (no longer with `reason`) are skipped, so a retry never runs twice.
+   * @throws DiskBudgetExceededError before writing anything when the storage budget is spent.
+   */
+  retryQuarantined(deviceSerial: string, retries: readonly QuarantineRetry[], at: Date): QuarantineRetryOutcome {
+    this.diskBudget?.assertRoom();
+    const now = at.toISOString();
+    const outcome = this.store.transaction((): QuarantineRetryOutcome => {
+      const result: QuarantineRetryOutcome = { resolved: 0, new: 0, reclassified: 0, newEventIds: [] };
+      for (const retry of [...retries].sort((a, b) => a.quarantineId - b.quarantineId)) {
+        const { built } = retry;
+        if (!built.ok) {
+          if (built.reason === retry.reason) continue;
+          const detail = `${built.detail} (first quarantined as ${retry.reason}: ${retry.detail})`;
+          if (this.store.quarantine.reclassify(retry.quarantineId, retry.reason, built.reason, detail)) result.reclassified++;
+          continue;
+        }
+        const { punch } = built;
+        const detail = `resolved ${now}: user ${punch.deviceUserId}, event ${punch.eventId} (was: ${retry.detail})`;
+        if (!this.store.quarantine.reclassify(retry.quarantineId, retry.reason, `${RESOLVED_REASON_PREFIX}${retry.reason}`, detail)) continue;
+        result.resolved++;
+        if (this.isKnown(punch.eventId)) continue;
+        this.store.outbox.insert({ eventId: punch.eventId, deviceSerial, rawRequestId: retry.rawRequestId, payload: JSON.stringify(punch), createdAt: now });
+        this.markSeenStmt.run(punch.eventId, deviceSerial, punch.source, now);
+        this.states.notePunch(deviceSerial, punch.punchedAt, now);
+        result.newEventIds.push(punch.eventId);
+        result.new++;
+      }
       return result;
     });
     if (outcome.new > 0) this.onPunchesStored();

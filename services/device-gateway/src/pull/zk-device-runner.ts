@@ -3,6 +3,7 @@ import type { DeviceUserPush, DeviceUserPushOutcome, UserPushTarget } from '../c
 import type { ZkTcpDevice as ZkTcpDeviceConfig } from '../config/gateway.config';
 import {
   buildPunchFromZkRecord,
+  decodeZkAttendanceRecord,
   zkClockSkewMs,
   ZkDevicePoller,
   ZkError,
@@ -78,6 +79,7 @@ export class ZkDeviceRunner implements PulledDevice, UserPushTarget {
       },
       onBatch: async (batch) => this.storeRead(batch),
       onRealtimePunch: (event, context) => this.storeRealtime(event, context.users),
+      onUsersRead: (users, context) => this.retryUnresolvedUsers(users, context.cause),
       onEvent: (event) => this.onPollerEvent(event),
       onSessionReady: async (session) => {
         const reading = await session.deviceTime();
@@ -120,7 +122,9 @@ export class ZkDeviceRunner implements PulledDevice, UserPushTarget {
 
   async readWindow(window: UtcWindow): Promise<WindowReadOutcome> {
     return this.session(async (session) => {
-      const users = new ZkUserDirectory((await session.readUsers()).users);
+      const table = await session.readUsers();
+      const users = new ZkUserDirectory(table.users);
+      if (table.complete) this.retryUnresolvedUsers(users, 'backfill');
       const read = await session.readAttendanceLog();
       const receivedAt = new Date();
       const records = this.build(nearWindow(read.records, window, this.options.device.timeZone), { receivedAt, source: 'backfill', users }).filter(
@@ -187,6 +191,48 @@ export class ZkDeviceRunner implements PulledDevice, UserPushTarget {
     }
   }
 
+  /**
+   * Rebuilds this device's log records quarantined as `unresolved-user` (a uid-only record whose uid the user
+   * table did not have) against a user table just read: on every connect, after a push-users and before a
+   * backfill. Without this they would wait for a gateway restart, since reads skip records already handled.
+   * A record that now names its user becomes a punch with the eventId any later read gives it, so it is
+   * stored once; its quarantine row is kept, marked resolved. Realtime events are not retried: one only lands
+   * here when it carries no user id at all (a numeric id always resolves), which no table can fix, and the
+   * log record of the same punch is retried instead. The punch is `backfill` (it reaches the cloud late) with
+   * the time the gateway first received it, and no device cursor (its log position is not kept).
+   */
+  private retryUnresolvedUsers(users: ZkUserDirectory, cause: string): void {
+    const session = this.options.session ?? {};
+    const decodeOptions = { eightByteLayout: session.eightByteLayout, ...session.timeWindow };
+    const total = { resolved: 0, new: 0, reclassified: 0 };
+    const at = new Date();
+    try {
+      for (let afterId = 0, more = true; more; ) {
+        const lines = this.options.writer.quarantinedFor({ deviceSerial: this.serial, reason: 'unresolved-user', tableName: 'ATTLOG', afterId, limit: RETRY_PAGE });
+        more = lines.length === RETRY_PAGE;
+        afterId = lines.at(-1)?.id ?? afterId;
+        const retries = lines.flatMap((line) => {
+          const record = decodeZkAttendanceRecord(line.rawLine, 0, decodeOptions);
+          if (!record) return [];
+          const built = buildPunchFromZkRecord({ ...record, index: undefined }, this.context, { receivedAt: new Date(line.createdAt), source: 'backfill', users });
+          if (!built.ok && built.reason === 'unresolved-user') return [];
+          return [{ quarantineId: line.id, rawRequestId: line.rawRequestId, reason: 'unresolved-user', detail: line.detail, built }];
+        });
+        if (retries.length === 0) continue;
+        const outcome = this.options.writer.retryQuarantined(this.serial, retries, at);
+        total.resolved += outcome.resolved;
+        total.new += outcome.new;
+        total.reclassified += outcome.reclassified;
+      }
+    } catch (error) {
+      // Disk budget spent, or SQLite failed: the rows stay quarantined and the next table read retries them.
+      this.options.logger.warn({ serial: this.serial, cause, err: error }, 'ZK unresolved-user records not re-resolved; retried after the next user table read');
+    }
+    if (total.resolved > 0 || total.reclassified > 0) {
+      this.options.logger.info({ serial: this.serial, cause, ...total }, 'ZK records quarantined for an unknown user re-resolved against the user table');
+    }
+  }
+
   private storeRealtime(event: ZkRealtimePunchEvent, users: ZkUserDirectory | null): void {
     if (!event.ok) {
       // The bulk read after it returns the same punch from the log; an unreadable event only costs latency.
@@ -242,6 +288,9 @@ function nearWindow(records: readonly ZkAttendanceRecord[], window: UtcWindow, t
   const high = deviceLocalTime(new Date(Date.parse(window.to) + margin), timeZone).replace(' ', 'T');
   return records.filter((r) => r.localTime === null || (r.localTime >= low && r.localTime <= high));
 }
+
+/** Quarantined records rebuilt per transaction when the user table changes. */
+const RETRY_PAGE = 500;
 
 function sourceOf(trigger: ZkReadTrigger): 'pull' | 'backfill' {
   return trigger === 'connect' || trigger === 'scheduled' ? 'pull' : 'backfill';

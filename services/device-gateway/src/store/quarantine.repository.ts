@@ -16,6 +16,21 @@ export interface QuarantinedLine extends Omit<NewQuarantinedLine, 'rawLine'> {
   rawLine: Buffer;
 }
 
+/** A quarantined line that a later read may turn into a punch, with the table its raw request read. */
+export interface RetryableQuarantinedLine {
+  id: number;
+  rawRequestId: number;
+  rawLine: Buffer;
+  detail: string;
+  createdAt: string;
+}
+
+/**
+ * Reason prefix of a line that was quarantined and later became a punch (e.g. `resolved:unresolved-user`):
+ * the row is kept for audit, with what it became in its detail, and is never retried again.
+ */
+export const RESOLVED_REASON_PREFIX = 'resolved:';
+
 /** Lines that could not become punches, with their raw bytes and why (DESIGN.md 3.4). */
 export class QuarantineRepository {
   private readonly insertStmt: Statement;
@@ -23,6 +38,8 @@ export class QuarantineRepository {
   private readonly pageStmt: Statement<{ beforeId: number; serial: string | null; limit: number }, Record<string, unknown>>;
   private readonly getStmt: Statement<[number], Record<string, unknown>>;
   private readonly countStmt: Statement<{ serial: string | null }, { n: number }>;
+  private readonly retryableStmt: Statement<{ serial: string; reason: string; tableName: string; afterId: number; limit: number }, Record<string, unknown>>;
+  private readonly reclassifyStmt: Statement<{ id: number; from: string; reason: string; detail: string }>;
 
   constructor(db: EdgeDatabase) {
     this.insertStmt = db.prepare(
@@ -41,6 +58,13 @@ export class QuarantineRepository {
       'SELECT id, raw_request_id, device_serial, line_number, raw_line, reason, detail, created_at FROM quarantine WHERE id = ?',
     );
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM quarantine WHERE (@serial IS NULL OR device_serial = @serial)');
+    this.retryableStmt = db.prepare(
+      `SELECT q.id, q.raw_request_id, q.raw_line, q.detail, q.created_at
+       FROM quarantine q JOIN raw_request r ON r.id = q.raw_request_id
+       WHERE q.device_serial = @serial AND q.reason = @reason AND r.table_name = @tableName AND q.id > @afterId
+       ORDER BY q.id LIMIT @limit`,
+    );
+    this.reclassifyStmt = db.prepare('UPDATE quarantine SET reason = @reason, detail = @detail WHERE id = @id AND reason = @from');
   }
 
   insert(line: NewQuarantinedLine): void {
@@ -65,6 +89,27 @@ export class QuarantineRepository {
 
   count(deviceSerial?: string): number {
     return this.countStmt.get({ serial: deviceSerial ?? null })!.n;
+  }
+
+  /** One device's lines still quarantined for `reason` from requests of `tableName`, oldest first, keyset-paged. */
+  retryable(query: { deviceSerial: string; reason: string; tableName: string; afterId?: number; limit: number }): RetryableQuarantinedLine[] {
+    return this.retryableStmt
+      .all({ serial: query.deviceSerial, reason: query.reason, tableName: query.tableName, afterId: query.afterId ?? 0, limit: query.limit })
+      .map((row) => ({
+        id: row.id as number,
+        rawRequestId: row.raw_request_id as number,
+        rawLine: row.raw_line as Buffer,
+        detail: row.detail as string,
+        createdAt: row.created_at as string,
+      }));
+  }
+
+  /**
+   * Changes the reason of a line still quarantined for `from` (resolved, or quarantined now for another
+   * reason). The row, its raw bytes and its request stay. False when the line no longer has reason `from`.
+   */
+  reclassify(id: number, from: string, reason: string, detail: string): boolean {
+    return this.reclassifyStmt.run({ id, from, reason, detail: detail.slice(0, 2000) }).changes === 1;
   }
 }
 

@@ -48,6 +48,12 @@ export interface ZkDevicePollerOptions {
   expectedSerial?: string;
   /** Read the user table after connecting (devices with 8/16-byte records). Default false. */
   readUsers?: boolean;
+  /**
+   * Runs after every complete user table read (each connect, before its first log read, and each
+   * refreshUsers), so records that named an unknown user can be resolved against the new table. A rejection
+   * is logged and does not end the session.
+   */
+  onUsersRead?: (users: ZkUserDirectory, context: { connection: number; cause: 'connect' | 'refresh' }) => void | Promise<void>;
   disableDeviceDuringRead?: boolean;
   /** Reconnect backoff: full exponential with jitter, from initialMs up to maxMs. */
   backoff?: { initialMs?: number; maxMs?: number };
@@ -131,9 +137,22 @@ export class ZkDevicePoller {
   async refreshUsers(): Promise<void> {
     if (!this.options.readUsers) return;
     await this.withSession(async (session) => {
-      const read = await session.readUsers();
-      if (read.complete) this.users = new ZkUserDirectory(read.users);
+      const table = await this.readUserTable(session, this.current.connections, 'refresh');
+      if (table.complete) this.users = table.users;
     });
+  }
+
+  /** The table as a directory; onUsersRead hears only of complete reads. */
+  private async readUserTable(session: ZkTcpSession, connection: number, cause: 'connect' | 'refresh'): Promise<{ users: ZkUserDirectory; complete: boolean }> {
+    const read = await session.readUsers();
+    const users = new ZkUserDirectory(read.users);
+    const onUsersRead = this.options.onUsersRead;
+    if (read.complete && onUsersRead) {
+      await Promise.resolve()
+        .then(() => onUsersRead(users, { connection, cause }))
+        .catch((error: unknown) => this.logger.warn({ error: (error as Error).message }, 'ZK user table listener failed'));
+    }
+    return { users, complete: read.complete };
   }
 
   /** Asks for a full read now (operator re-pull, reconcile command); also cuts a reconnect backoff short. */
@@ -185,7 +204,9 @@ export class ZkDevicePoller {
         this.logger.warn({ error: (error as Error).message }, 'ZK session telemetry failed');
       });
     }
-    this.users = this.options.readUsers ? new ZkUserDirectory((await session.readUsers()).users) : null;
+    // NOTE: a partial table still names the users it holds; the records of the others are quarantined as
+    // unresolved and re-resolved after the next complete read.
+    this.users = this.options.readUsers ? (await this.readUserTable(session, connection, 'connect')).users : null;
     const onRealtime = this.options.onRealtimePunch;
     if (onRealtime) await session.onRealtimePunch((event) => onRealtime(event, { users: this.users, connection }));
 
