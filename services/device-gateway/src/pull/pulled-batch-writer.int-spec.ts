@@ -109,9 +109,10 @@ describe(PulledBatchWriter.name, () => {
     const d = zkRecord(3, 'D', packed(2024, 6, 1, 12, 0, 0));
     writer.write(batch([unresolved(a), unresolved(b), unresolved(c), unresolved(d)]));
     writer.write(batch([b])); // b was also stored as a punch by a later read
-    const rows = writer.quarantinedFor({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'ATTLOG', limit: 10 });
-    expect(rows).toHaveLength(4);
-    expect(writer.quarantinedFor({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'EF_ATTLOG', limit: 10 })).toEqual([]);
+    const rows = writer.quarantinedLines(writer.quarantinedIds({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'ATTLOG' }));
+    expect(rows.map((r) => r.rawLine.toString('hex'))).toEqual([a, b, c, d].map((r) => r.rawText));
+    expect(writer.quarantinedIds({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'EF_ATTLOG' })).toEqual([]);
+    expect(writer.quarantinedIds({ deviceSerial: 'ZK2', reason: 'unresolved-user', tableName: 'ATTLOG' })).toEqual([]);
     const retry = (i: number, built: PulledRecord['built']) => ({ quarantineId: rows[i]!.id, rawRequestId: rows[i]!.rawRequestId, reason: 'unresolved-user', detail: rows[i]!.detail, built });
     const outbox = () => count('SELECT COUNT(*) AS n FROM punch_outbox');
     expect(outbox()).toBe(1);
@@ -138,7 +139,7 @@ describe(PulledBatchWriter.name, () => {
     // The same retries again (a second table read): the rows no longer have the reason, nothing changes.
     expect(writer.retryQuarantined('ZK1', retries, at)).toMatchObject({ resolved: 0, new: 0, reclassified: 0 });
     expect(outbox()).toBe(2);
-    expect(writer.quarantinedFor({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'ATTLOG', limit: 10 }).map((q) => q.id)).toEqual([rows[3]!.id]);
+    expect(writer.quarantinedIds({ deviceSerial: 'ZK1', reason: 'unresolved-user', tableName: 'ATTLOG' })).toEqual([rows[3]!.id]);
   });
 });
 

@@ -106,9 +106,14 @@ export class PulledBatchWriter {
     this.lastIdStmt = store.db.prepare('SELECT last_insert_rowid() AS id');
   }
 
-  /** One device's lines still quarantined for `reason` from requests of `tableName`, oldest first (keyset pages). */
-  quarantinedFor(query: { deviceSerial: string; reason: string; tableName: string; afterId?: number; limit: number }): RetryableQuarantinedLine[] {
-    return this.store.quarantine.retryable(query);
+  /** One device's lines still quarantined for `reason` from requests of `tableName`: their ids, oldest first. */
+  quarantinedIds(query: { deviceSerial: string; reason: string; tableName: string }): number[] {
+    return this.store.quarantine.retryableIds(query);
+  }
+
+  /** Quarantined lines with their bytes, by id (a page of {@link quarantinedIds}). */
+  quarantinedLines(ids: readonly number[]): RetryableQuarantinedLine[] {
+    return this.store.quarantine.retryableLines(ids);
   }
 
   /** True when this punch identity is already stored (punch_seen, or the outbox for push devices). */

@@ -207,11 +207,13 @@ export class ZkDeviceRunner implements PulledDevice, UserPushTarget {
     const total = { resolved: 0, new: 0, reclassified: 0 };
     const at = new Date();
     try {
-      for (let afterId = 0, more = true; more; ) {
-        const lines = this.options.writer.quarantinedFor({ deviceSerial: this.serial, reason: 'unresolved-user', tableName: 'ATTLOG', afterId, limit: RETRY_PAGE });
-        more = lines.length === RETRY_PAGE;
-        afterId = lines.at(-1)?.id ?? afterId;
+      const ids = this.options.writer.quarantinedIds({ deviceSerial: this.serial, reason: 'unresolved-user', tableName: 'ATTLOG' });
+      for (let from = 0; from < ids.length; from += RETRY_PAGE) {
+        const lines = this.options.writer.quarantinedLines(ids.slice(from, from + RETRY_PAGE));
         const retries = lines.flatMap((line) => {
+          // Cheap skip first: these records name their user only by the u16 uid at offset 0 (8- and 40+-byte
+          // layouts; 16-byte ids always resolve), so one whose uid the table lacks stays unresolved: not decoded.
+          if (line.rawLine.length !== 16 && line.rawLine.length >= 2 && users.userIdOfSerial(line.rawLine.readUInt16LE(0)) === undefined) return [];
           const record = decodeZkAttendanceRecord(line.rawLine, 0, decodeOptions);
           if (!record) return [];
           const built = buildPunchFromZkRecord({ ...record, index: undefined }, this.context, { receivedAt: new Date(line.createdAt), source: 'backfill', users });

@@ -38,7 +38,8 @@ export class QuarantineRepository {
   private readonly pageStmt: Statement<{ beforeId: number; serial: string | null; limit: number }, Record<string, unknown>>;
   private readonly getStmt: Statement<[number], Record<string, unknown>>;
   private readonly countStmt: Statement<{ serial: string | null }, { n: number }>;
-  private readonly retryableStmt: Statement<{ serial: string; reason: string; tableName: string; afterId: number; limit: number }, Record<string, unknown>>;
+  private readonly retryableIdsStmt: Statement<{ serial: string; reason: string; tableName: string }, { id: number }>;
+  private readonly retryableRowsStmt: Statement<[string], Record<string, unknown>>;
   private readonly reclassifyStmt: Statement<{ id: number; from: string; reason: string; detail: string }>;
 
   constructor(db: EdgeDatabase) {
@@ -58,11 +59,14 @@ export class QuarantineRepository {
       'SELECT id, raw_request_id, device_serial, line_number, raw_line, reason, detail, created_at FROM quarantine WHERE id = ?',
     );
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM quarantine WHERE (@serial IS NULL OR device_serial = @serial)');
-    this.retryableStmt = db.prepare(
-      `SELECT q.id, q.raw_request_id, q.raw_line, q.detail, q.created_at
-       FROM quarantine q JOIN raw_request r ON r.id = q.raw_request_id
-       WHERE q.device_serial = @serial AND q.reason = @reason AND r.table_name = @tableName AND q.id > @afterId
-       ORDER BY q.id LIMIT @limit`,
+    // Two steps, because no index has (device, reason): the ids in one scan of the device's rows, then the
+    // rows by primary key a page at a time (a LIMITed scan per page would re-scan the device's rows per page).
+    this.retryableIdsStmt = db.prepare(
+      `SELECT q.id FROM quarantine q JOIN raw_request r ON r.id = q.raw_request_id
+       WHERE q.device_serial = @serial AND q.reason = @reason AND r.table_name = @tableName ORDER BY q.id`,
+    );
+    this.retryableRowsStmt = db.prepare(
+      'SELECT id, raw_request_id, raw_line, detail, created_at FROM quarantine WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
     );
     this.reclassifyStmt = db.prepare('UPDATE quarantine SET reason = @reason, detail = @detail WHERE id = @id AND reason = @from');
   }
@@ -91,17 +95,20 @@ export class QuarantineRepository {
     return this.countStmt.get({ serial: deviceSerial ?? null })!.n;
   }
 
-  /** One device's lines still quarantined for `reason` from requests of `tableName`, oldest first, keyset-paged. */
-  retryable(query: { deviceSerial: string; reason: string; tableName: string; afterId?: number; limit: number }): RetryableQuarantinedLine[] {
-    return this.retryableStmt
-      .all({ serial: query.deviceSerial, reason: query.reason, tableName: query.tableName, afterId: query.afterId ?? 0, limit: query.limit })
-      .map((row) => ({
-        id: row.id as number,
-        rawRequestId: row.raw_request_id as number,
-        rawLine: row.raw_line as Buffer,
-        detail: row.detail as string,
-        createdAt: row.created_at as string,
-      }));
+  /** Ids of one device's lines still quarantined for `reason` from requests of `tableName`, oldest first. */
+  retryableIds(query: { deviceSerial: string; reason: string; tableName: string }): number[] {
+    return this.retryableIdsStmt.all({ serial: query.deviceSerial, reason: query.reason, tableName: query.tableName }).map((row) => row.id);
+  }
+
+  /** Those lines with their bytes, for a page of ids from {@link retryableIds}. */
+  retryableLines(ids: readonly number[]): RetryableQuarantinedLine[] {
+    return this.retryableRowsStmt.all(JSON.stringify(ids)).map((row) => ({
+      id: row.id as number,
+      rawRequestId: row.raw_request_id as number,
+      rawLine: row.raw_line as Buffer,
+      detail: row.detail as string,
+      createdAt: row.created_at as string,
+    }));
   }
 
   /**

@@ -19,8 +19,9 @@ class FakeSession {
   get isOpen() {
     return this.open;
   }
+  usersComplete = true;
   async readUsers() {
-    return { users: [], expectedCount: 0, complete: true, incompleteReasons: [] };
+    return { users: [{ uid: 2, userId: '0200' }], expectedCount: 1, complete: this.usersComplete, incompleteReasons: this.usersComplete ? [] : ['short'] };
   }
   async onRealtimePunch() {
     return () => undefined;
@@ -131,5 +132,32 @@ describe(ZkDevicePoller.name, () => {
     // close() is idempotent on a real session; stop() and the loop's finally may both call it.
     expect(sessions.every((s) => s.closed >= 1)).toBe(true);
     expect(p.status.state).toBe('stopped');
+  });
+
+  it('tells onUsersRead of every complete user table read (connect, before the first log read; refresh), never of a partial one', async () => {
+    const heard: string[] = [];
+    let reject = true;
+    const { p, batches, sessions } = poller({
+      readUsers: true,
+      reconcileIntervalMs: 60_000,
+      onUsersRead: async (users, context) => {
+        heard.push(`${context.cause}:${context.connection}:${users.userIdOfSerial(2)}:batches=${batches.length}`);
+        if (reject) {
+          reject = false;
+          throw new Error('store down'); // logged; the session goes on
+        }
+      },
+    });
+    p.start();
+    await waitFor('first read', () => batches.length === 1);
+    expect(heard).toEqual(['connect:1:0200:batches=0']);
+    await p.refreshUsers();
+    sessions[0]!.usersComplete = false;
+    await p.refreshUsers();
+    expect(heard).toEqual(['connect:1:0200:batches=0', 'refresh:1:0200:batches=1']);
+    sessions[0]!.end('idle-timeout');
+    await waitFor('backfill', () => batches.length === 2);
+    expect(heard.at(-1)).toBe('connect:2:0200:batches=1');
+    await p.stop();
   });
 });
