@@ -108,6 +108,8 @@ describe('ZK user writes against the simulated terminal', () => {
     const report = await session.writeUsers({ upserts: [{ userId: '1', name: 'é'.repeat(24) }, { userId: '2', name: '张伟' }], deletes: [] });
     expect(report.results.map((r) => r.ok || r.code)).toEqual([true, 'name-not-encodable']);
     expect(device.users).toEqual([expect.objectContaining({ uid: 1, userId: '1', name: 'é'.repeat(24) })]);
+    // And read back in Latin-1 (as UTF-8, the 0xE9 bytes would be U+FFFD).
+    expect((await session.readUsers()).users.map((u) => u.name)).toEqual(['é'.repeat(24)]);
   });
 
   it('reads and writes GBK names on a Chinese terminal: code-chart bytes on the wire, GBK-only characters refused on GB2312', async () => {
