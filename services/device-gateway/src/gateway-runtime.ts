@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { ContractProducer, createKafkaClient, kafkaConnectionFromEnv } from '@attendance/kafka';
+import { ContractProducer, createKafkaClient, kafkaConnectionFromEnv, WorkerThreadProducer } from '@attendance/kafka';
 import { HealthRegistry, METRICS_REGISTRY, ROOT_LOGGER, type Logger } from '@attendance/observability';
 import { AdmsCommandQueue } from './adms/adms-command-queue';
 import { AdmsHttpServer } from './adms/adms-http-server';
@@ -77,7 +77,9 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     const metrics = new GatewayMetrics(registry, this.store);
     const kafka = createKafkaClient(kafkaConnectionFromEnv(config.kafka, `device-gateway-${config.gatewayId}`), logger.child({ component: 'kafka' }));
     this.producer = new ContractProducer(kafka, { source: `/device-gateway/${config.gatewayId}`, logger });
-    this.uplink = new Uplink(this.producer, logger.child({ component: 'uplink' }));
+    this.uplink = new Uplink(this.producer, logger.child({ component: 'uplink' }), {
+      serializedProducer: new WorkerThreadProducer({ connection: kafkaConnectionFromEnv(config.kafka, `device-gateway-${config.gatewayId}-relay`), source: `/device-gateway/${config.gatewayId}`, logger }),
+    });
     this.deviceEventRelay = new DeviceEventRelay(this.store.deviceEvents, this.uplink, metrics, logger.child({ component: 'device-event-relay' }), config.relay);
     this.deviceEvents = new SqliteDeviceEventRecorder(this.store.deviceEvents, config, () => this.deviceEventRelay.notify());
     metrics.trackUplink(this.uplink);
