@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '@attendance/contracts';
-import { ZK_USER_CHARSETS } from '../zk/zk-name-charset';
+import { isZkUserCharsetAvailable, ZK_USER_CHARSETS } from '../zk/zk-name-charset';
 import { secretRefSchema } from './secret';
 
 export const timeZoneSchema = z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Asia/Kolkata');
@@ -32,6 +32,7 @@ const zkTcpDeviceSchema = z
      */
     charset: z
       .enum(ZK_USER_CHARSETS, { error: (issue) => `must be one of ${ZK_USER_CHARSETS.join(', ')} (got ${JSON.stringify(issue.input)})` })
+      .refine(isZkUserCharsetAvailable, { error: (issue) => `${String(issue.input)} needs a Node.js build with full ICU (TextDecoder('gbk')); this one has none` })
       .default('utf-8'),
   })
   .strict();

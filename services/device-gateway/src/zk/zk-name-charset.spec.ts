@@ -1,11 +1,15 @@
 import fc from 'fast-check';
-import { decodeZkName, encodeZkNameBytes, ZK_USER_CHARSETS } from './zk-name-charset';
+import { decodeZkName, encodeZkNameBytes, isZkUserCharsetAvailable, ZK_USER_CHARSETS } from './zk-name-charset';
 import { decodeZkUserRecord } from './zk-user-record';
 import { encodeZkName, encodeZkNewUser } from './zk-user-write';
 
 const bytes = (hex: string) => Buffer.from(hex, 'hex');
 
 describe('ZK user name charsets (P9)', () => {
+  it('runs on a Node.js build with full ICU (as the edge image has), so every charset is available', () => {
+    expect(ZK_USER_CHARSETS.filter((c) => !isZkUserCharsetAvailable(c))).toEqual([]);
+  });
+
   it('writes GBK with the code-chart bytes (张 D5C5, 伟 CEB0, 李 C0EE, 王 CDF5), ASCII as single bytes', () => {
     // Expected bytes come from the GB2312 code chart, not from node's decoder the encoder is built from.
     for (const charset of ['gbk', 'gb2312'] as const) {

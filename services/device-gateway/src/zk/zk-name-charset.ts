@@ -21,7 +21,27 @@ export type ZkNameBytes = { ok: true; bytes: Buffer } | { ok: false; detail: str
 
 // Names are for display only, so on read invalid bytes become U+FFFD rather than failing the table read.
 const lenientUtf8 = new TextDecoder('utf-8');
-const lenientGbk = new TextDecoder('gbk');
+let gbkDecoder: InstanceType<typeof TextDecoder> | null = null;
+
+/**
+ * Whether this Node.js build can handle the charset: GBK needs the ICU data official builds and images ship;
+ * a small-ICU build throws on TextDecoder('gbk'). Checked when the config is read, so such a build refuses a
+ * GBK device at start-up instead of failing its first user read.
+ */
+export function isZkUserCharsetAvailable(charset: ZkUserCharset): boolean {
+  if (charset !== 'gbk' && charset !== 'gb2312') return true;
+  try {
+    lenientGbk();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lenientGbk(): InstanceType<typeof TextDecoder> {
+  gbkDecoder ??= new TextDecoder('gbk');
+  return gbkDecoder;
+}
 
 /** The name in a NUL-padded field, decoded in the device's charset and trimmed. */
 export function decodeZkName(field: Uint8Array, charset: ZkUserCharset): string {
@@ -32,7 +52,7 @@ export function decodeZkName(field: Uint8Array, charset: ZkUserCharset): string 
       return Buffer.from(bytes).toString('latin1').trim();
     case 'gbk':
     case 'gb2312':
-      return lenientGbk.decode(bytes).trim();
+      return lenientGbk().decode(bytes).trim();
     default:
       return lenientUtf8.decode(bytes).trim();
   }
@@ -70,7 +90,7 @@ function encodeGbk(name: string, charset: 'gbk' | 'gb2312'): ZkNameBytes {
   }
   const bytes = Buffer.from(out);
   // Belt and braces: what the terminal stores must read back as the very name we were asked to write.
-  if (lenientGbk.decode(bytes) !== name) return { ok: false, detail: `name ${JSON.stringify(name)} does not survive a ${charset} round trip` };
+  if (lenientGbk().decode(bytes) !== name) return { ok: false, detail: `name ${JSON.stringify(name)} does not survive a ${charset} round trip` };
   return { ok: true, bytes };
 }
 
@@ -86,13 +106,14 @@ let gbkTable: Map<string, number> | null = null;
 function gbkEncodeTable(): Map<string, number> {
   if (gbkTable) return gbkTable;
   const table = new Map<string, number>();
+  const decoder = lenientGbk();
   const pair = Buffer.alloc(2);
   for (let lead = 0x81; lead <= 0xfe; lead++) {
     for (let trail = 0x40; trail <= 0xfe; trail++) {
       if (trail === 0x7f) continue; // not a GBK trail byte
       pair[0] = lead;
       pair[1] = trail;
-      const char = lenientGbk.decode(pair);
+      const char = decoder.decode(pair);
       if (char.length === 1 && char !== '\ufffd' && !table.has(char)) table.set(char, (lead << 8) | trail);
     }
   }
