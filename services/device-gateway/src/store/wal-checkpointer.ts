@@ -61,6 +61,9 @@ export class WalCheckpointer {
     this.stopping = false;
     const worker = new Worker(WAL_CHECKPOINT_THREAD_SOURCE, {
       eval: true,
+      // NOTE: it allocates almost nothing (one statement, one small message per run); small heaps keep the
+      // thread's share of the gateway's RSS (budget 200 MB) small
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 1 },
       workerData: { betterSqlite3Path: require.resolve('better-sqlite3'), databasePath: this.databasePath, intervalMs: this.intervalMs },
     });
     // NOTE: a background helper: it must not keep the process alive on its own
