@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { EdgeDatabase } from '../store/edge-database';
+import { RESOLVED_REASON_PREFIX } from '../store/quarantine.repository';
 
 export interface DeviceBacklog {
   serial: string;
@@ -71,7 +72,10 @@ export class DeviceViewRepository {
     this.pendingStmt = db.prepare(
       "SELECT device_serial AS serial, COUNT(*) AS n FROM raw_request WHERE outcome = 'pending-device' GROUP BY device_serial",
     );
-    this.quarantinedStmt = db.prepare('SELECT device_serial AS serial, COUNT(*) AS n FROM quarantine GROUP BY device_serial');
+    // Lines that later became punches stay listed for audit (reason `resolved:...`) but no longer count as quarantined.
+    this.quarantinedStmt = db.prepare(
+      `SELECT device_serial AS serial, COUNT(*) AS n FROM quarantine WHERE reason NOT LIKE '${RESOLVED_REASON_PREFIX}%' GROUP BY device_serial`,
+    );
     this.rejectedStmt = db.prepare('SELECT COUNT(*) AS n FROM punch_outbox WHERE rejected_reason IS NOT NULL');
     this.healthStmt = db.prepare(
       `WITH serials AS (SELECT serial FROM device UNION SELECT serial FROM device_state UNION SELECT device_serial FROM adms_device_info)

@@ -177,6 +177,14 @@ describe('local API', () => {
       expect(Buffer.from(detail.body.rawBase64, 'base64')).toEqual(lines[1]);
       expect(detail.body).toMatchObject({ lineNumber: 2, rawRequest: { deviceSerial: CONFIGURED, tableName: 'ATTLOG', outcome: 'parsed', bodyBytes: body.length } });
       expect(detail.body.rawRequest.query).toContain(`SN=${CONFIGURED}`);
+
+      // A line that later became a punch stays listed for audit but no longer counts as quarantined.
+      const quarantinedOf = async (serial: string) =>
+        ((await getJson(`${gateway.api}/api/v1/devices`)).body.items as { serial: string; quarantined: number }[]).find((d) => d.serial === serial)!.quarantined;
+      expect(await quarantinedOf(CONFIGURED)).toBe(4);
+      gateway.runtime.store.db.prepare("UPDATE quarantine SET reason = 'resolved:unresolved-user' WHERE id = ?").run(mine[0]!.id);
+      expect(await quarantinedOf(CONFIGURED)).toBe(3);
+      expect((await getJson(`${gateway.api}/api/v1/quarantine?device=${CONFIGURED}`)).body.total).toBe(4);
     });
 
     it('rejects bad paging input with 400 and unknown ids with 404', async () => {
