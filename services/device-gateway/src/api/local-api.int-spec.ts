@@ -247,6 +247,12 @@ describe('local API', () => {
       const refreshed = await fetch(`${gateway.api}/api/v1/reference/refresh`, { method: 'POST', headers: auth });
       expect(refreshed.status).toBe(200);
       expect(await refreshed.json()).toMatchObject({ result: { ok: true, cursor: '3' }, status: { cursor: '3', counts: { employees: 2 } } });
+      // A full reload drops what the cloud no longer lists (compacted away without a tombstone); bad input is a 400.
+      cloud.forget('emp-9');
+      const full = await fetch(`${gateway.api}/api/v1/reference/refresh?full=true`, { method: 'POST', headers: auth });
+      expect(full.status).toBe(200);
+      expect(await full.json()).toMatchObject({ result: { ok: true, full: true, removed: 1 }, status: { counts: { employees: 1 } } });
+      expect((await fetch(`${gateway.api}/api/v1/reference/refresh?full=yes`, { method: 'POST', headers: auth })).status).toBe(400);
       expect(cloud.requests.every((r) => r.authorization === 'Bearer sync-token-of-gw-api')).toBe(true);
       expect((await fetch(`${gateway.api}/api/v1/reference`)).status).toBe(401);
     });

@@ -20,3 +20,13 @@ export const QuarantineQuerySchema = z
 export type QuarantineQuery = z.infer<typeof QuarantineQuerySchema>;
 
 export const QuarantineIdParamSchema = z.coerce.number().int().min(1).describe('Quarantine item id');
+
+export const ReferenceRefreshQuerySchema = z
+  .object({
+    full: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true')
+      .describe('true: re-read everything from the start and replace the whole cache (drops what the cloud no longer lists)'),
+  })
+  .strict();

@@ -307,6 +307,15 @@ export function buildGatewayOpenApi(version: string, extraPaths: Record<string, 
       '/api/v1/reference/refresh': {
         post: {
           summary: 'Pull reference data now (follows hasMore); a failed page keeps the cache and its cursor as they were',
+          parameters: [
+            {
+              name: 'full',
+              in: 'query',
+              required: false,
+              description: 'true: re-read everything from cursor 0 and swap the whole cache in one transaction (what the cloud no longer lists is dropped)',
+              schema: { type: 'string', enum: ['true', 'false'], default: 'false' },
+            },
+          ],
           responses: {
             '200': {
               description: 'Outcome (ok false with the error when the pull failed) and the sync state',
