@@ -177,6 +177,22 @@ describe(GroupCommitter.name, () => {
       expect(calls).toHaveLength(2);
     });
 
+    it('commits work left over by a group cut at its time limit without waiting for the running sync', async () => {
+      const { calls, walSync } = controlledSync();
+      const committer = new GroupCommitter(db, { walSync, maxGroupMs: 0 });
+      const results = ['A', 'B', 'C'].map((serial) => committer.submit(insert(serial)));
+      // one piece of work per group: [A] commits and its sync starts; B and C still commit while it runs
+      await waitFor(() => committed().length === 3);
+      expect(calls).toHaveLength(1);
+      calls[0]!.finish();
+      await expect(results[0]).resolves.toBe(1);
+      // the next sync covers both groups committed during the first one
+      await waitFor(() => calls.length === 2);
+      calls[1]!.finish();
+      await expect(Promise.all(results.slice(1))).resolves.toEqual([1, 1]);
+      expect(calls).toHaveLength(2);
+    });
+
     it('rejects the work of a group whose WAL sync fails (no device may be told OK), and goes on', async () => {
       const { calls, walSync } = controlledSync();
       const committer = new GroupCommitter(db, { walSync });
