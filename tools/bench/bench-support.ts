@@ -134,3 +134,24 @@ function readProbeFile(file: string): (ServiceLoopProbe & { seq: number }) | nul
     return null;
   }
 }
+
+/** A Prometheus histogram's cumulative bucket counts (one series: default labels only), by upper bound in seconds. */
+export async function readHistogram(metricsUrl: string, name: string): Promise<{ le: number; count: number }[]> {
+  const text = await (await fetch(metricsUrl)).text();
+  const buckets: { le: number; count: number }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`)) continue;
+    const le = line.match(/le="([^"]+)"/)?.[1];
+    if (le === undefined) continue;
+    buckets.push({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: Number(line.slice(line.lastIndexOf(' ') + 1)) });
+  }
+  return buckets.sort((a, b) => a.le - b.le);
+}
+
+/** The bucket bound (seconds) under which `p` % of the observations made between two reads fall. */
+export function histogramPercentileBound(before: readonly { le: number; count: number }[], after: readonly { le: number; count: number }[], p: number): number {
+  const counts = after.map((bucket, i) => ({ le: bucket.le, count: bucket.count - (before[i]?.count ?? 0) }));
+  const total = counts.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  return counts.find((bucket) => bucket.count >= (p / 100) * total)?.le ?? Number.POSITIVE_INFINITY;
+}
