@@ -22,6 +22,7 @@ import { LeaseBook } from './commands/lease-book';
 import { PullRuntime } from './pull/pull-runtime';
 import { OutboxRelay } from './relay/outbox-relay';
 import { OutboxRetention } from './relay/outbox-retention';
+import { settlesWithin } from './relay/relay-loop';
 import { Uplink } from './relay/uplink';
 import { DiskBudget } from './store/disk-budget';
 import { EdgeStore } from './store/edge-store';
@@ -193,19 +194,44 @@ export class GatewayRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.referenceSync.start();
   }
 
+  /**
+   * Bounded even with Kafka unreachable (docker stop allows 10 s before SIGKILL): every wait on Kafka shares one
+   * SHUTDOWN_KAFKA_BUDGET_MS. A send still in flight then is abandoned, never marked: its rows stay unsent and go
+   * out again after the restart (the cloud dedupes by eventId). SQLite is closed only after every writer stopped.
+   */
   async onApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_KAFKA_BUDGET_MS;
+    const left = () => Math.max(0, deadline - Date.now());
+    // no device is acknowledged from here on
     await this.deviceServer.close();
     await this.wsServer?.close();
     await this.reconciliation.stop();
-    await this.commands.stop();
+    // NOTE: GatewayCommands.stop() first waits for its consumer's group join, which kafkajs keeps retrying for
+    // ~15 s with the broker unreachable, and only then stops its executor and result relay (both use SQLite).
+    // It gets the budget; if it needs longer, the store is closed when it has finished, not before.
+    const commandsStopping = this.commands.stop();
+    const [commandsStopped] = await Promise.all([
+      settlesWithin(commandsStopping, left()),
+      this.relay.stop(left()),
+      this.deviceEventRelay.stop(left()),
+      this.heartbeat.stop(left()),
+    ]);
     await this.pull.stop();
-    await this.relay.stop();
-    await this.deviceEventRelay.stop();
     await this.retention.stop();
-    await this.heartbeat.stop();
     await this.referenceSync.stop();
-    this.uplink.shutdown();
-    await this.producer.disconnect().catch(() => undefined);
-    this.store.close();
+    await this.uplink.close(Math.max(left(), 500));
+    await settlesWithin(this.producer.disconnect().catch(() => undefined), Math.max(left(), 500));
+    if (commandsStopped) {
+      this.store.close();
+      return;
+    }
+    this.logger.warn({ budgetMs: SHUTDOWN_KAFKA_BUDGET_MS }, 'command consumer still joining Kafka; the store closes once it has stopped');
+    void commandsStopping
+      .catch(() => undefined)
+      .then(() => this.store.close())
+      .catch((err: unknown) => this.logger.error({ err }, 'store did not close cleanly'));
   }
 }
+
+/** What a shutdown may spend waiting on Kafka in all (sends in flight, the command consumer, disconnects). */
+const SHUTDOWN_KAFKA_BUDGET_MS = 4_000;

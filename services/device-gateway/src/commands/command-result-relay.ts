@@ -1,5 +1,6 @@
 import { TOPICS, type GatewayCommandResultV1 } from '@attendance/contracts';
 import type { Logger } from '@attendance/observability';
+import { RelayLoop, type RelayStepResult } from '../relay/relay-loop';
 import type { GatewayCommandRepository } from './gateway-command.repository';
 
 /** The uplink's publish (relay/uplink.ts): through the shared circuit breaker. */
@@ -11,68 +12,43 @@ export interface ResultPublisher {
  * Publishes command results from the SQLite outbox to edge.gateway.command-result.v1, oldest first, marking
  * them only after the broker acknowledged them. With the uplink down it backs off and keeps them, so a result
  * is never lost to an uplink blip; a re-send after a crash repeats a result, which consumers key by commandId.
+ * Runs on the relays' RelayLoop, so stopping is bounded the same way: a send still in flight after the grace is
+ * abandoned and its results stay unpublished (re-sent after the restart).
  */
 export class CommandResultRelay {
-  private running = false;
-  private loop: Promise<void> = Promise.resolve();
-  private wake: (() => void) | null = null;
-  private failures = 0;
+  private readonly loop: RelayLoop;
 
   constructor(
     private readonly repository: GatewayCommandRepository,
     private readonly publisher: ResultPublisher,
     private readonly logger: Logger,
     private readonly options: { idlePollMs: number; maxBackoffMs?: number } = { idlePollMs: 1000 },
-  ) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+  ) {
+    this.loop = new RelayLoop(
+      () => this.step(),
+      (error, retryInMs) => this.logger.warn({ err: error, retryInMs }, 'command results not published; kept and retried'),
+      { idlePollMs: options.idlePollMs, minBackoffMs: 250, maxBackoffMs: options.maxBackoffMs ?? 30_000 },
+    );
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(graceMs?: number): Promise<void> {
+    return this.loop.stop(graceMs);
   }
 
   notify(): void {
-    this.wake?.();
+    this.loop.notify();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      const rows = this.repository.unpublishedResults(100);
-      if (rows.length === 0) {
-        await this.sleep(this.options.idlePollMs);
-        continue;
-      }
-      try {
-        await this.publisher.publish(TOPICS.gatewayCommandResult, rows.map((r) => r.result));
-        this.repository.markResultsPublished(rows.map((r) => r.id), new Date().toISOString());
-        this.failures = 0;
-      } catch (error) {
-        this.failures++;
-        const ceiling = Math.min(this.options.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(this.failures, 10));
-        const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-        this.logger.warn({ err: error, pending: rows.length, retryInMs: delay }, 'command results not published; kept and retried');
-        await this.sleep(delay);
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        done();
-      };
-    });
+  private async step(): Promise<RelayStepResult> {
+    const rows = this.repository.unpublishedResults(100);
+    if (rows.length === 0) return 'idle';
+    // guarded: once stop() gave up on this send, nothing is marked (and the store may be closing)
+    await this.loop.guard(this.publisher.publish(TOPICS.gatewayCommandResult, rows.map((r) => r.result)));
+    this.repository.markResultsPublished(rows.map((r) => r.id), new Date().toISOString());
+    return 'busy';
   }
 }

@@ -41,8 +41,9 @@ export class DeviceEventRelay {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  /** Bounded: a send still in flight after `graceMs` is abandoned and its rows stay unsent (RelayLoop). */
+  stop(graceMs?: number): Promise<void> {
+    return this.loop.stop(graceMs);
   }
 
   notify(): void {
@@ -54,7 +55,8 @@ export class DeviceEventRelay {
     if (rows.length === 0) return 'idle';
     const values = rows.map((row) => JSON.parse(row.payload) as DeviceEventV1);
     try {
-      await this.uplink.publish(TOPICS.deviceEvent, values);
+      // guarded: once stop() gave up on this send, its rows must not be marked (nor the closed store touched)
+      await this.loop.guard(this.uplink.publish(TOPICS.deviceEvent, values));
     } catch (error) {
       if (!(error instanceof ContractViolationError)) throw error;
       await this.publishIndividually(rows, values);
@@ -68,7 +70,7 @@ export class DeviceEventRelay {
   private async publishIndividually(rows: OutboxDeviceEvent[], values: DeviceEventV1[]): Promise<void> {
     for (const [index, row] of rows.entries()) {
       try {
-        await this.uplink.publish(TOPICS.deviceEvent, [values[index]!]);
+        await this.loop.guard(this.uplink.publish(TOPICS.deviceEvent, [values[index]!]));
         this.outbox.markPublished([row.id], new Date().toISOString());
         this.metrics.deviceEventsPublished.inc();
       } catch (error) {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { TOPICS } from '@attendance/contracts';
 import type { Logger } from '@attendance/observability';
 import type { GatewayConfig } from '../config/gateway.config';
+import { RELAY_STOP_GRACE_MS, settlesWithin } from '../relay/relay-loop';
 import type { Uplink } from '../relay/uplink';
 import type { DiskBudget } from '../store/disk-budget';
 import type { EdgeStore } from '../store/edge-store';
@@ -37,10 +38,14 @@ export class HeartbeatPublisher {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Waits at most `graceMs` for a beat in flight (kafkajs may be retrying it with the broker unreachable); an
+   * abandoned beat touches nothing when it settles, and the next gateway start sends a fresh one.
+   */
+  async stop(graceMs: number = RELAY_STOP_GRACE_MS): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.inFlight;
+    await settlesWithin(this.inFlight, graceMs);
   }
 
   /** The heartbeat as it would be sent now (also for the local API and tests). */

@@ -72,9 +72,16 @@ export class OutboxRelay {
     this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
+  /**
+   * Bounded (RelayLoop.stop): a batch still in flight after `graceMs` is abandoned. It stays unsent: its ids only
+   * become `acknowledged` after its ack, and nothing marks them once the loop stopped. The batch acknowledged
+   * before it is marked here. The read-ahead is dropped, so a restart reads again from the oldest unsent row.
+   */
+  async stop(graceMs?: number): Promise<void> {
+    await this.loop.stop(graceMs);
     this.markAcknowledged();
+    this.readAhead = null;
+    this.reserved.clear();
   }
 
   /** Called after new punches are committed, so live punches go out without waiting for the next poll. */

@@ -2,6 +2,7 @@ import CircuitBreaker from 'opossum';
 import type { TopicContract, TopicValue } from '@attendance/contracts';
 import { ContractViolationError, type ContractProducer } from '@attendance/kafka';
 import type { Logger } from '@attendance/observability';
+import { settlesWithin } from './relay-loop';
 
 export type UplinkStateName = 'up' | 'degraded' | 'down';
 
@@ -145,8 +146,20 @@ export class Uplink {
 
   /** Call after every sender stopped: nothing is in flight then, so the serialized producer's thread just ends. */
   shutdown(): void {
+    void this.close();
+  }
+
+  /**
+   * shutdown() that waits, at most `graceMs`, for the serialized producer to stop. It may not within that time
+   * when a stopped relay abandoned a send (RelayLoop.stop): the producer thread then keeps retrying it (it has no
+   * way to cancel a send) and ends once it settles; nothing is marked published from it.
+   */
+  async close(graceMs = 1_000): Promise<void> {
     this.breaker.shutdown();
-    this.serialized?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'serialized producer did not stop cleanly'));
+    const stopping = this.serialized?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'serialized producer did not stop cleanly'));
+    if (!(await settlesWithin(stopping, graceMs))) {
+      this.logger.warn({ graceMs }, 'serialized producer still busy with an abandoned send; it ends when kafkajs gives up on it');
+    }
   }
 
   private async connected(): Promise<void> {
