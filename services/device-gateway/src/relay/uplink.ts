@@ -72,7 +72,8 @@ export class Uplink {
     this.serialized = options.serializedProducer ?? null;
     this.breaker = new CircuitBreaker(async (send: Send) => send(), {
       // NOTE: no timeout of our own: kafkajs bounds each request and its retries, and abandoning a send that
-      // is still in flight would let a later send of the same rows overtake it.
+      // is still in flight would let a later send of the same rows overtake it. (A relay's stop() abandons one
+      // only at shutdown, when nothing sends after it; see RelayLoop.)
       timeout: false,
       errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
       volumeThreshold: options.volumeThreshold ?? 3,
