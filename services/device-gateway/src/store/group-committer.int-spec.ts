@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openEdgeDatabase, type EdgeDatabase } from './edge-database';
 import { GroupCommitter } from './group-committer';
+import { walFileSync } from './wal-file-sync';
 
 // Real SQLite on disk (WAL, synchronous=FULL), as in production; a second connection sees only committed data.
 describe(GroupCommitter.name, () => {
@@ -234,6 +235,16 @@ describe(GroupCommitter.name, () => {
       await expect(Promise.all([committer.submit(insert('A')), committer.submit(b)])).resolves.toEqual([1, 1]);
       expect(committed()).toEqual(['A', 'B']);
       expect([...levels, level()]).toEqual([1, 2]);
+    });
+
+    it('syncs the WAL through one kept descriptor while the database is open, and refuses once it is closed', async () => {
+      let open = true;
+      const sync = walFileSync(join(dir, 'gateway.sqlite'), () => open);
+      await expect(sync()).resolves.toBeUndefined();
+      await expect(sync()).resolves.toBeUndefined();
+      open = false;
+      // no OK may follow: the WAL it kept open may have been deleted with the last connection
+      await expect(sync()).rejects.toThrow('closed');
     });
 
     it('keeps the fsync in the COMMIT where there is no WAL file to sync (in memory)', async () => {

@@ -192,7 +192,7 @@ export class GroupCommitter {
 /** WAL on a file: sync it off the event loop. In memory, or another journal mode: the COMMIT syncs (FULL). */
 function defaultWalSync(db: EdgeDatabase): WalSync | null {
   if (db.memory || db.name === '' || String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return null;
-  return walFileSync(db.name);
+  return walFileSync(db.name, () => db.open);
 }
 
 function isThenable(value: unknown): boolean {

@@ -1,4 +1,4 @@
-import { close, fdatasync, fsync, open } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Makes everything written to the WAL so far durable; resolves once it is on disk. */
@@ -13,36 +13,45 @@ export type WalSync = () => Promise<void>;
  * a crash SQLite recovers every valid frame it finds in the WAL. A sync that starts after a COMMIT returned
  * covers that COMMIT (fdatasync flushes the file, whichever descriptor wrote it).
  *
- * TRICKY: the file is opened anew for every sync rather than kept open: should the WAL ever be deleted and
- * created again (a last connection closing it), a kept descriptor would sync a deleted file and nothing else.
- * The directory is synced once, so the WAL's own directory entry is durable too.
+ * The WAL is opened once and kept: one thread-pool hop per sync (open + sync + close were three, each waiting
+ * for a turn of a busy event loop). TRICKY: that is safe because SQLite deletes the WAL only when the last
+ * connection closes, and `isOpen` (our connection) is checked before every sync: once the database is closed
+ * the descriptor is closed and the sync fails, instead of syncing a file that may have been deleted since.
+ * The directory is synced once, when the WAL is first opened, so its directory entry is durable too.
  */
-export function walFileSync(databasePath: string): WalSync {
+export function walFileSync(databasePath: string, isOpen: () => boolean): WalSync {
   const walPath = `${databasePath}-wal`;
-  let directorySynced = false;
-  return async () => {
-    await syncPath(walPath, 'r+', fdatasync);
-    if (!directorySynced) {
-      await syncPath(dirname(walPath), 'r', fsync);
-      directorySynced = true;
+  const held: { fd: number | null } = { fd: null };
+  const sync: WalSync = () => {
+    if (!isOpen()) {
+      closeHeld(held);
+      return Promise.reject(new Error(`database ${databasePath} is closed: its WAL can no longer be synced`));
     }
+    if (held.fd === null) {
+      held.fd = openSync(walPath, 'r+');
+      const directory = openSync(dirname(walPath), 'r');
+      try {
+        fsyncSync(directory);
+      } finally {
+        closeSync(directory);
+      }
+    }
+    const fd = held.fd;
+    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
   };
+  // A committer whose database was closed without a sync after it (tests open many) must not keep its descriptor
+  unusedDescriptors.register(sync, held);
+  return sync;
 }
 
-function syncPath(path: string, flags: string, sync: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    open(path, flags, (openError, fd) => {
-      if (openError) {
-        reject(openError);
-        return;
-      }
-      sync(fd, (syncError) => {
-        close(fd, (closeError) => {
-          const error = syncError ?? closeError;
-          if (error) reject(error);
-          else resolve();
-        });
-      });
-    });
-  });
+const unusedDescriptors = new FinalizationRegistry<{ fd: number | null }>(closeHeld);
+
+function closeHeld(held: { fd: number | null }): void {
+  if (held.fd === null) return;
+  try {
+    closeSync(held.fd);
+  } catch {
+    // already closed
+  }
+  held.fd = null;
 }
