@@ -132,15 +132,19 @@ export class WorkerThreadProducer {
     await acked;
   }
 
-  /** Lets sends in flight finish, disconnects the thread's producer and ends the thread. */
-  async disconnect(): Promise<void> {
+  /**
+   * Lets sends in flight finish, disconnects the thread's producer and ends the thread. A thread still busy after
+   * `terminateAfterMs` (a send kafkajs keeps retrying against an unreachable broker) is terminated: its sends
+   * reject unacknowledged, so a caller that marks work done only on an ack loses nothing.
+   */
+  async disconnect(options: { terminateAfterMs?: number } = {}): Promise<void> {
     this.stopped = true;
     const worker = this.worker;
     if (!worker) return;
     await this.starting?.catch(() => undefined);
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.postMessage({ type: 'stop' });
-    const timer = setTimeout(() => void worker.terminate(), 15_000);
+    const timer = setTimeout(() => void worker.terminate(), options.terminateAfterMs ?? 15_000);
     await exited;
     clearTimeout(timer);
   }

@@ -72,10 +72,16 @@ export class GatewayCommands {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.starting?.catch(() => undefined);
-    await this.consumer.stop().catch(() => undefined);
-    await this.executor.stop();
-    await this.relay.stop();
+    // NOTE: with Kafka unreachable the consumer's join is retried by kafkajs for ~15 s and cannot be cut short,
+    // so the executor and the result relay stop at once instead of after it. A command the consumer still hands
+    // over meanwhile is only stored (receive() is one SQLite transaction; the store closes after this resolves)
+    // and runs after the next start.
+    const consumerStopped = (async () => {
+      await this.starting?.catch(() => undefined);
+      await this.consumer.stop().catch(() => undefined);
+    })();
+    await Promise.all([this.executor.stop(), this.relay.stop()]);
+    await consumerStopped;
   }
 
   private connect(): void {

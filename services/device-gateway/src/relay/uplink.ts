@@ -24,7 +24,8 @@ export interface SerializedProducer {
   connect(): Promise<void>;
   isConnected(): boolean;
   publishSerialized<C extends TopicContract>(contract: C, items: readonly { key: string; json: string; id: string }[]): Promise<void>;
-  disconnect(): Promise<void>;
+  /** `terminateAfterMs`: end the producer's thread after this long even with a send in flight (unacknowledged). */
+  disconnect(options?: { terminateAfterMs?: number }): Promise<void>;
 }
 
 export interface UplinkOptions {
@@ -152,14 +153,17 @@ export class Uplink {
 
   /**
    * shutdown() that waits, at most `graceMs`, for the serialized producer to stop. It may not within that time
-   * when a stopped relay abandoned a send (RelayLoop.stop): the producer thread then keeps retrying it (it has no
-   * way to cancel a send) and ends once it settles; nothing is marked published from it.
+   * when a stopped relay abandoned a send (RelayLoop.stop) that kafkajs keeps retrying: the producer's thread is
+   * then terminated, so the abandoned send cannot keep the process alive; nothing is marked published from it
+   * (its rows are re-sent after the restart).
    */
   async close(graceMs = 1_000): Promise<void> {
     this.breaker.shutdown();
-    const stopping = this.serialized?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'serialized producer did not stop cleanly'));
-    if (!(await settlesWithin(stopping, graceMs))) {
-      this.logger.warn({ graceMs }, 'serialized producer still busy with an abandoned send; it ends when kafkajs gives up on it');
+    const stopping = this.serialized
+      ?.disconnect({ terminateAfterMs: graceMs })
+      .catch((err: unknown) => this.logger.warn({ err }, 'serialized producer did not stop cleanly'));
+    if (!(await settlesWithin(stopping, graceMs + 500))) {
+      this.logger.warn({ graceMs }, 'serialized producer thread did not end after it was told to terminate');
     }
   }
 

@@ -63,8 +63,6 @@ export class PunchOutboxRepository {
   private readonly devicesAfterStmt: Statement<[string, number], { serial: string }>;
   private readonly markRangeStmt: Statement<[string, number, number]>;
   private readonly markRanges: (sortedIds: readonly number[], at: string) => void;
-  private readonly relaxedSyncStmt: Statement;
-  private readonly fullSyncStmt: Statement;
   private readonly countStmt: Statement<[], { count: number }>;
   private readonly oldestStmt: Statement<[], { created_at: string }>;
   private readonly byDeviceStmt: Statement<[], { device_serial: string; count: number }>;
@@ -126,8 +124,6 @@ export class PunchOutboxRepository {
       }
       this.markRangeStmt.run(at, low, high);
     });
-    this.relaxedSyncStmt = db.prepare('PRAGMA synchronous = NORMAL');
-    this.fullSyncStmt = db.prepare('PRAGMA synchronous = FULL');
     this.countStmt = db.prepare(`SELECT COUNT(*) AS count FROM punch_outbox WHERE ${UNSENT}`);
     this.oldestStmt = db.prepare(`SELECT created_at FROM punch_outbox WHERE ${UNSENT} ORDER BY id LIMIT 1`);
     this.byDeviceStmt = db.prepare(
@@ -179,16 +175,18 @@ export class PunchOutboxRepository {
    * transaction; WAL order means the next FULL commit, e.g. a device upload, makes it durable too). Losing a
    * mark to a power cut re-sends rows the broker already has, which the cloud dedupes by eventId (DESIGN.md
    * 3.3), exactly like a crash between ack and mark; losing an upload would lose punches, so those stay FULL.
+   * db.pragma, not a prepared statement: SQLite applies `PRAGMA synchronous = x` while preparing it, so re-running
+   * a prepared one does nothing (this repository's first version did exactly that, and its marks stayed FULL).
    */
   markPublished(ids: readonly number[], at: string): void {
     if (ids.length === 0) return;
     const sorted = [...ids].sort((a, b) => a - b);
     const relaxSync = !this.db.inTransaction;
-    if (relaxSync) this.relaxedSyncStmt.run();
+    if (relaxSync) this.db.pragma('synchronous = NORMAL');
     try {
       this.markRanges(sorted, at);
     } finally {
-      if (relaxSync) this.fullSyncStmt.run();
+      if (relaxSync) this.db.pragma('synchronous = FULL');
     }
   }
 
