@@ -27,6 +27,9 @@ const gatewayEnvSchema = kafkaEnvSchema.extend({
   GATEWAY_DISK_BUDGET_MB: z.coerce.number().min(1).max(1_048_576).default(2048),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
   RELAY_IDLE_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+  // After sending a batch that was not full, wait this long before the next one, so live punches go out in
+  // batches instead of one relay round per group commit (each round costs the event loop that answers devices).
+  RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(25),
   /** Published outbox rows are pruned after this many hours; unsent rows are never deleted. 0 keeps them. */
   PUBLISHED_RETENTION_HOURS: z.coerce.number().min(0).max(87600).default(168),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600000).default(15000),
@@ -89,7 +92,7 @@ export interface GatewayConfig {
   apiPort: number;
   wsPort: number;
   adminToken: Secret | null;
-  relay: { batchSize: number; idlePollMs: number };
+  relay: { batchSize: number; idlePollMs: number; lingerMs: number };
   diskBudgetBytes: number;
   publishedRetentionMs: number;
   heartbeatIntervalMs: number;
@@ -131,7 +134,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     apiPort: parsed.API_PORT,
     wsPort: parsed.WS_PORT,
     adminToken: parsed.GATEWAY_ADMIN_TOKEN ? new Secret(parsed.GATEWAY_ADMIN_TOKEN, 'env GATEWAY_ADMIN_TOKEN') : null,
-    relay: { batchSize: parsed.RELAY_BATCH_SIZE, idlePollMs: parsed.RELAY_IDLE_POLL_MS },
+    relay: { batchSize: parsed.RELAY_BATCH_SIZE, idlePollMs: parsed.RELAY_IDLE_POLL_MS, lingerMs: parsed.RELAY_LINGER_MS },
     diskBudgetBytes: Math.round(parsed.GATEWAY_DISK_BUDGET_MB * 1048576),
     publishedRetentionMs: Math.round(parsed.PUBLISHED_RETENTION_HOURS * 3_600_000),
     heartbeatIntervalMs: parsed.HEARTBEAT_INTERVAL_MS,

@@ -9,6 +9,8 @@ import type { Uplink, UplinkState } from './uplink';
 export interface OutboxRelayOptions {
   batchSize: number;
   idlePollMs: number;
+  /** After a batch that was not full, wait this long before reading the next (see RelayStepResult 'linger'). */
+  lingerMs?: number;
   /** Key of every punch: `${tenantId}:${deviceSerial}` (DESIGN.md 3.3). */
   tenantId: string;
   /** Back-off after a failed publish: exponential with full jitter, capped. */
@@ -64,7 +66,7 @@ export class OutboxRelay {
         this.metrics.relayFailures.inc();
         this.logger.warn({ err: error, uplink: this.uplink.state().state, retryInMs }, 'uplink publish failed; punches stay buffered');
       },
-      { idlePollMs: options.idlePollMs, maxBackoffMs: options.maxBackoffMs ?? 30_000 },
+      { idlePollMs: options.idlePollMs, lingerMs: options.lingerMs ?? 0, maxBackoffMs: options.maxBackoffMs ?? 30_000 },
     );
   }
 
@@ -102,11 +104,14 @@ export class OutboxRelay {
       return 'idle';
     }
     const sending = batch.length === 0 ? Promise.resolve() : this.uplink.publishSerialized(TOPICS.punchRaw, this.toItems(batch));
-    // NOTE: while the broker works: mark the batch it acknowledged before, read and check the next one
+    // NOTE: while the broker works: mark the batch it acknowledged before, read and check the next one. A batch
+    // that was not full means the backlog is drained: live punches follow, and reading them now would send them
+    // a few at a time; the loop lingers instead and reads what accumulated meanwhile.
+    const full = batch.length >= this.options.batchSize;
     sending.catch(() => undefined);
     try {
       this.markAcknowledged();
-      this.readAhead = this.prepareBatch();
+      if (full) this.readAhead = this.prepareBatch();
       await sending;
     } catch (error) {
       // never two sends at once: let this one settle before the loop backs off and retries
@@ -117,7 +122,7 @@ export class OutboxRelay {
     }
     this.acknowledged = batch.map((row) => row.id);
     this.metrics.relayPublished.inc(batch.length);
-    return 'busy';
+    return full ? 'busy' : 'linger';
   }
 
   /** Stored bytes as they are: the payload string goes to Kafka unchanged. */

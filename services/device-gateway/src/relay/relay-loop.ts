@@ -1,12 +1,17 @@
 export interface RelayLoopOptions {
   idlePollMs: number;
+  /** Pause after a `linger` step (not cut short by notify(); stop() ends it). */
+  lingerMs?: number;
   /** Back-off after a failed step: exponential from `minBackoffMs`, full jitter, capped at `maxBackoffMs`. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
 
-/** What one step did: `busy` runs the next step at once, `idle` waits for `notify()` or the idle poll. */
-export type RelayStepResult = 'busy' | 'idle';
+/**
+ * What one step did: `busy` runs the next step at once, `linger` runs it after `lingerMs` (it sent less than a
+ * full batch: let more accumulate), `idle` waits for `notify()` or the idle poll.
+ */
+export type RelayStepResult = 'busy' | 'linger' | 'idle';
 
 /**
  * How long `stop()` waits, by default, for a step whose send is still in flight. With the broker unreachable
@@ -110,6 +115,7 @@ export class RelayLoop {
         continue;
       }
       if (result === 'idle' && current()) await this.sleep(this.options.idlePollMs, true);
+      else if (result === 'linger' && current() && (this.options.lingerMs ?? 0) > 0) await this.sleep(this.options.lingerMs!, false);
     }
   }
 
