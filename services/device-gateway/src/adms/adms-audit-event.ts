@@ -3,8 +3,8 @@ import { AUDIT_OPERATIONS, type OplogRecord } from './operlog-parser';
 
 /**
  * The `audit` device event of an OPLOG record (21 time set, 23 attendance deleted, 13 data cleared), or null
- * for operations that are not audits. The same mapping as a live OPERLOG upload (AdmsUploadService), for paths
- * that turn stored OPERLOG bodies into events later (an approval's replay).
+ * for operations that are not audits. One mapping for a live OPERLOG upload (AdmsUploadService) and for the
+ * paths that turn stored OPERLOG bodies into events later (an approval's replay).
  */
 export function auditEventOf(serial: string, record: OplogRecord, occurredAt: string): DeviceEventInput | null {
   const operation = AUDIT_OPERATIONS[record.operationCode];

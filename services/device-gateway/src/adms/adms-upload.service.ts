@@ -13,7 +13,8 @@ import { AdmsPhotoRepository } from './adms-photo.repository';
 import { parseAttPhoto } from './attphoto-parser';
 import { parseAttlogBody, type AttlogRecord, type AttlogRejectedLine } from './attlog-parser';
 import { parseOptionsBody } from './device-info-parser';
-import { AUDIT_OPERATIONS, parseOperlogBody, type OplogRecord } from './operlog-parser';
+import { parseOperlogBody, type OplogRecord } from './operlog-parser';
+import { auditEventOf } from './adms-audit-event';
 import { parseRtlogBody } from './rtlog-parser';
 import { admsProtocol } from './adms-request';
 
@@ -212,19 +213,8 @@ export class AdmsUploadService {
 
   /** OPLOG 21 time set, 23 attendance deleted, 13 data cleared: surfaced as `audit` device events. */
   private recordAudit(serial: string, record: OplogRecord, now: string): void {
-    const operation = AUDIT_OPERATIONS[record.operationCode];
-    if (!operation) return;
-    const raw = record.rawLine.toString('utf8').replace(/\r$/, '').trim();
-    this.events.record({
-      type: 'audit',
-      deviceSerial: serial,
-      operation,
-      operationCode: record.operationCode,
-      operator: record.operator ? record.operator.slice(0, 64) : null,
-      deviceLocalTime: record.localTime ? record.localTime.replace(' ', 'T') : null,
-      raw: raw.slice(0, 4096) || record.operationCode,
-      occurredAt: now,
-    });
+    const event = auditEventOf(serial, record, now);
+    if (event) this.events.record(event);
   }
 
   /**
