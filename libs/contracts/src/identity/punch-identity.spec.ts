@@ -99,4 +99,13 @@ describe('punch identity', () => {
       { numRuns: 500 },
     );
   });
+
+  it('agrees with the uuid package for identities longer than its reused hash buffer, and for short ones after them', () => {
+    const long = { tenantId: 't'.repeat(300), deviceSerial: 'Ж'.repeat(300), deviceUserId: '員'.repeat(300), localTime: '2025-03-10T09:00:12' };
+    // distinct short ones: a repeated identity would be answered from the memo, not hashed again
+    const short = (n: number) => ({ tenantId: 'a', deviceSerial: 'b', deviceUserId: `c${n}`, localTime: '2025-03-10T09:00:12' });
+    for (const identity of [short(1), long, short(2), { ...long, deviceUserId: '員'.repeat(301) }, short(3)]) {
+      expect(punchEventId(identity)).toBe(uuidv5(punchIdentityKey(identity), PUNCH_EVENT_ID_NAMESPACE));
+    }
+  });
 });
