@@ -38,15 +38,15 @@ export class HeartbeatSourceRepository {
        backlog AS (
          SELECT device_serial, COUNT(*) AS n FROM punch_outbox INDEXED BY punch_outbox_device_unpublished
          WHERE published_at IS NULL AND rejected_reason IS NULL GROUP BY device_serial
-       ),
-       last_punch AS (
-         SELECT p.device_serial, p.created_at FROM punch_outbox p
-         JOIN (SELECT device_serial, MAX(id) AS id FROM punch_outbox GROUP BY device_serial) m ON m.id = p.id
        )
        SELECT s.serial,
               COALESCE(d.protocol, st.protocol) AS protocol, d.status AS registration,
               st.reachable, COALESCE(st.last_contact_at, d.last_seen_at) AS last_contact_at,
-              lp.created_at AS last_punch_received_at,
+              -- NOTE: one index lookup per device (punch_outbox_device, newest first). A GROUP BY device_serial with
+              -- MAX(id) walked the whole index, published rows included: 134 ms per heartbeat at 2M rows, on the
+              -- thread that answers devices, every 15 s.
+              (SELECT p.created_at FROM punch_outbox p INDEXED BY punch_outbox_device
+               WHERE p.device_serial = s.serial ORDER BY p.id DESC LIMIT 1) AS last_punch_received_at,
               COALESCE(st.clock_skew_ms / 1000.0, d.clock_skew_seconds) AS clock_skew_seconds,
               CASE WHEN st.clock_skew_ms IS NOT NULL THEN st.clock_checked_at ELSE d.clock_checked_at END AS clock_checked_at,
               COALESCE(st.records_used, i.record_count) AS records_used, COALESCE(st.records_max, i.records_max) AS records_max,
@@ -58,7 +58,6 @@ export class HeartbeatSourceRepository {
        LEFT JOIN device_state st ON st.serial = s.serial
        LEFT JOIN adms_device_info i ON i.device_serial = s.serial
        LEFT JOIN backlog b ON b.device_serial = s.serial
-       LEFT JOIN last_punch lp ON lp.device_serial = s.serial
        LEFT JOIN device_lease l ON l.device_serial = s.serial AND l.revoked_at IS NULL AND l.expires_at > ?
        ORDER BY s.serial`,
     );
