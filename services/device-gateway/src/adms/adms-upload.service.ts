@@ -127,7 +127,8 @@ export class AdmsUploadService {
     });
     if (upload.stamp !== null) this.store.devices.setStamp(upload.serial, table, upload.stamp, now);
     const counted = countLines(upload.body);
-    if (!parseNow) return { acknowledged: counted, punches: 0, quarantined: 0, deviceStatus, reply: table === 'OPTIONS' ? 'OK' : `OK: ${counted}` };
+    // A pending device gets the same reply as an approved one would (bare `OK` for options and 3.x rtlog).
+    if (!parseNow) return { acknowledged: counted, punches: 0, quarantined: 0, deviceStatus, reply: table === 'OPTIONS' || table === 'RTLOG' ? 'OK' : `OK: ${counted}` };
 
     const quarantine = (lineNumber: number, rawLine: Buffer, reason: string, detail: string) =>
       this.reporter.quarantine({ rawRequestId, serial: upload.serial, protocol, lineNumber, rawLine, reason, detail, now });
