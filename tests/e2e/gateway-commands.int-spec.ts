@@ -3,18 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS, type GatewayCommandResultV1, type GatewayCommandV1 } from '@attendance/contracts';
-import { ContractProducer } from '@attendance/kafka';
-import { createRootLogger } from '@attendance/observability';
-import { collectTopic, testInfra, uniqueSuffix, waitFor, type CollectedMessage } from '@attendance/testing';
+import type { GatewayCommandV1 } from '@attendance/contracts';
+import { testInfra, uniqueSuffix, waitFor } from '@attendance/testing';
 import { AdmsDevice } from '../../tools/simulators/adms-device';
 import { HikvisionDevice } from '../../tools/simulators/hikvision-device';
 import { ZkTcpDevice } from '../../tools/simulators/zk-tcp-device';
 import type { GatewayRuntime } from '../../services/device-gateway/src/gateway-runtime';
+import { GatewayCommandClient, type CommandBody } from './gateway-command-client';
 import { startGateway } from './in-process-services';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * Commands over the real broker: published to edge.gateway.command.v1 as sync-coordinator would, executed by
@@ -34,29 +31,13 @@ describe('gateway commands over Kafka', () => {
   let adms: AdmsDevice;
   let gateway: INestApplication;
   let runtime: GatewayRuntime;
-  let producer: ContractProducer;
-  let results: { messages: CollectedMessage[]; stop(): Promise<void> };
+  let commands: GatewayCommandClient;
 
   const until = <T>(description: string, condition: () => T) => waitFor(condition, { description, timeoutMs: 60_000 });
-  const resultsOf = (commandId: string): GatewayCommandResultV1[] =>
-    results.messages.map((m) => JSON.parse(m.value ?? '{}') as GatewayCommandResultV1).filter((r) => r.commandId === commandId);
-  const resultOf = (commandId: string) => until(`result of ${commandId}`, () => resultsOf(commandId)[0]);
-
-  function command(body: DistributiveOmit<GatewayCommandV1, 'commandId' | 'tenantId' | 'siteId' | 'gatewayId' | 'issuedAt' | 'deadline' | 'requestedBy'>, overrides: Partial<GatewayCommandV1> = {}): GatewayCommandV1 {
-    const now = Date.now();
-    return {
-      commandId: randomUUID(),
-      tenantId,
-      siteId: 'site-1',
-      gatewayId,
-      issuedAt: new Date(now - 1000).toISOString(),
-      deadline: new Date(now + 120_000).toISOString(),
-      requestedBy: 'test',
-      ...body,
-      ...overrides,
-    } as GatewayCommandV1;
-  }
-  const publish = (...commands: GatewayCommandV1[]) => producer.publish(TOPICS.gatewayCommand, commands);
+  const resultsOf = (commandId: string) => commands.resultsOf(commandId);
+  const resultOf = (commandId: string) => commands.resultOf(commandId);
+  const command = (body: CommandBody, overrides?: Partial<GatewayCommandV1>) => commands.command(body, overrides);
+  const publish = (...list: GatewayCommandV1[]) => commands.publish(...list);
 
   beforeAll(async () => {
     const brokers = testInfra().kafkaBrokers;
@@ -87,7 +68,7 @@ describe('gateway commands over Kafka', () => {
         ],
       }),
     );
-    results = await collectTopic(TOPICS.gatewayCommandResult.name);
+    commands = await GatewayCommandClient.start(brokers, { tenantId, gatewayId });
     let deviceUrl: string;
     ({ app: gateway, runtime, deviceUrl } = await startGateway({
       KAFKA_BROKERS: brokers.join(','),
@@ -101,11 +82,6 @@ describe('gateway commands over Kafka', () => {
       PULL_INTERVAL_S: '3600',
     }));
     adms = new AdmsDevice(admsSerial, deviceUrl, 'Asia/Kolkata');
-    producer = new ContractProducer(new Kafka({ clientId: 'command-test', brokers, logLevel: logLevel.NOTHING }), {
-      source: '/test/sync-coordinator',
-      logger: createRootLogger({ service: 'test', version: 'test', level: 'warn' }),
-    });
-    await producer.connect();
     await runtime.commands.ready();
     // The first full reads must be stored before backfills are compared with them.
     await until('first ZK read', () => runtime.store.db.prepare('SELECT COUNT(*) AS n FROM punch_outbox WHERE device_serial = ?').get(zkSerial) as { n: number }).then(() =>
@@ -115,8 +91,7 @@ describe('gateway commands over Kafka', () => {
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
-    await results?.stop();
+    await commands?.stop();
     await gateway?.close();
     await zk?.stop();
     await hik?.close();
@@ -226,9 +201,9 @@ describe('gateway commands over Kafka', () => {
     const unknownType = { ...command({ type: 'reload-roster', args: { full: false } }), type: 'format-device', args: {} } as unknown as GatewayCommandV1;
     const reload = command({ type: 'reload-roster', args: { full: true } });
     const forAnotherGateway = command({ type: 'reload-roster', args: { full: false } }, { gatewayId: `other-${suffix}` });
-    await producer.sendRaw(TOPICS.gatewayCommand.name, [{ key: gatewayId, value: JSON.stringify(unknownType) }]);
+    await commands.sendRaw([{ key: gatewayId, value: JSON.stringify(unknownType) }]);
     // Sent on this gateway's key, so it shares the partition and is consumed before the commands after it.
-    await producer.sendRaw(TOPICS.gatewayCommand.name, [{ key: gatewayId, value: JSON.stringify(forAnotherGateway) }]);
+    await commands.sendRaw([{ key: gatewayId, value: JSON.stringify(forAnotherGateway) }]);
     await publish(expired, pushUsers, reload);
     expect(await resultOf(expired.commandId)).toMatchObject({ outcome: 'expired', startedAt: null, error: { class: 'deadline-passed' } });
     expect(await resultOf(pushUsers.commandId)).toMatchObject({ outcome: 'rejected', error: { class: 'unknown-device' } });
@@ -249,11 +224,9 @@ describe('pull leases (LEASES_REQUIRED=true)', () => {
   let zk: ZkTcpDevice;
   let gateway: INestApplication;
   let runtime: GatewayRuntime;
-  let producer: ContractProducer;
-  let results: { messages: CollectedMessage[]; stop(): Promise<void> };
+  let commands: GatewayCommandClient;
   const until = <T>(description: string, condition: () => T) => waitFor(condition, { description, timeoutMs: 60_000 });
-  const resultOf = (commandId: string) =>
-    until(`result of ${commandId}`, () => results.messages.map((m) => JSON.parse(m.value ?? '{}') as GatewayCommandResultV1).find((r) => r.commandId === commandId));
+  const resultOf = (commandId: string) => commands.resultOf(commandId);
   const base = () => ({ commandId: randomUUID(), tenantId, siteId: 'site-1', gatewayId, issuedAt: new Date(Date.now() - 1000).toISOString(), deadline: new Date(Date.now() + 120_000).toISOString(), requestedBy: null });
   const storedPunches = () => (runtime.store.db.prepare('SELECT COUNT(*) AS n FROM punch_outbox WHERE device_serial = ?').get(zkSerial) as { n: number }).n;
 
@@ -263,7 +236,7 @@ describe('pull leases (LEASES_REQUIRED=true)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'gateway-lease-'));
     const file = join(dataDir, 'gateway.json');
     writeFileSync(file, JSON.stringify({ devices: [{ serial: zkSerial, protocol: 'zk-tcp', host: zk.host, port: zk.port, timeZone: 'UTC' }] }));
-    results = await collectTopic(TOPICS.gatewayCommandResult.name);
+    commands = await GatewayCommandClient.start(brokers, { tenantId, gatewayId });
     ({ app: gateway, runtime } = await startGateway({
       KAFKA_BROKERS: brokers.join(','),
       GATEWAY_ID: gatewayId,
@@ -274,17 +247,11 @@ describe('pull leases (LEASES_REQUIRED=true)', () => {
       GATEWAY_CONFIG: file,
       LEASES_REQUIRED: 'true',
     }));
-    producer = new ContractProducer(new Kafka({ clientId: 'lease-test', brokers, logLevel: logLevel.NOTHING }), {
-      source: '/test/sync-coordinator',
-      logger: createRootLogger({ service: 'test', version: 'test', level: 'warn' }),
-    });
-    await producer.connect();
     await runtime.commands.ready();
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
-    await results?.stop();
+    await commands?.stop();
     await gateway?.close();
     await zk?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -292,22 +259,22 @@ describe('pull leases (LEASES_REQUIRED=true)', () => {
 
   it('pulls a device only while it holds the lease, and refuses device commands without it', async () => {
     const early = { ...base(), type: 'backfill' as const, args: { deviceSerial: zkSerial, window: { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' }, reason: 'operator' as const } };
-    await producer.publish(TOPICS.gatewayCommand, [early]);
+    await commands.publish(early);
     expect(await resultOf(early.commandId)).toMatchObject({ outcome: 'rejected', error: { class: 'no-lease' } });
     expect(zk.counters.connections).toBe(0);
 
     const leaseId = randomUUID();
     const grant = { ...base(), type: 'lease-grant' as const, args: { deviceSerial: zkSerial, leaseId, fencingToken: 3, expiresAt: new Date(Date.now() + 3_600_000).toISOString() } };
-    await producer.publish(TOPICS.gatewayCommand, [grant]);
+    await commands.publish(grant);
     expect(await resultOf(grant.commandId)).toMatchObject({ outcome: 'succeeded', fencingToken: 3 });
     await until('the leased device to be read', () => storedPunches() === 1);
 
     const backfill = { ...base(), type: 'backfill' as const, args: { deviceSerial: zkSerial, window: { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' }, reason: 'operator' as const } };
-    await producer.publish(TOPICS.gatewayCommand, [backfill]);
+    await commands.publish(backfill);
     expect(await resultOf(backfill.commandId)).toMatchObject({ outcome: 'succeeded', counts: { found: 1, new: 0 }, fencingToken: 3 });
 
     const revoke = { ...base(), type: 'lease-revoke' as const, args: { deviceSerial: zkSerial, leaseId, fencingToken: 4, reason: 'reassigned' as const } };
-    await producer.publish(TOPICS.gatewayCommand, [revoke]);
+    await commands.publish(revoke);
     expect(await resultOf(revoke.commandId)).toMatchObject({ outcome: 'succeeded', fencingToken: 4 });
     await until('the session to be closed after the revoke', () => !runtime.pull.isActive(zkSerial) && zk.openConnections === 0);
     expect(zk.counters.exits).toBeGreaterThanOrEqual(1);

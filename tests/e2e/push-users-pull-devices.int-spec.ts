@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS, type GatewayCommandResultV1, type GatewayCommandV1 } from '@attendance/contracts';
-import { ContractProducer } from '@attendance/kafka';
-import { createRootLogger } from '@attendance/observability';
-import { collectTopic, testInfra, uniqueSuffix, waitFor, type CollectedMessage } from '@attendance/testing';
+import type { GatewayCommandV1 } from '@attendance/contracts';
+import { testInfra, uniqueSuffix, waitFor } from '@attendance/testing';
 import { HikvisionDevice } from '../../tools/simulators/hikvision-device';
 import { ZkTcpDevice } from '../../tools/simulators/zk-tcp-device';
 import type { GatewayRuntime } from '../../services/device-gateway/src/gateway-runtime';
+import { GatewayCommandClient } from './gateway-command-client';
 import { startGateway } from './in-process-services';
 
 /**
@@ -30,23 +27,12 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
   let hik: HikvisionDevice;
   let gateway: INestApplication;
   let runtime: GatewayRuntime;
-  let producer: ContractProducer;
-  let results: { messages: CollectedMessage[]; stop(): Promise<void> };
+  let commands: GatewayCommandClient;
 
   const until = <T>(description: string, condition: () => T) => waitFor(condition, { description, timeoutMs: 60_000 });
-  const resultOf = (commandId: string) =>
-    until(`result of ${commandId}`, () => results.messages.map((m) => JSON.parse(m.value ?? '{}') as GatewayCommandResultV1).find((r) => r.commandId === commandId));
-  const pushUsers = (deviceSerial: string, upsertDeviceUserIds: string[] | null, deleteDeviceUserIds: string[] = []): GatewayCommandV1 => ({
-    commandId: randomUUID(),
-    tenantId,
-    siteId: 'site-1',
-    gatewayId,
-    issuedAt: new Date(Date.now() - 1000).toISOString(),
-    deadline: new Date(Date.now() + 120_000).toISOString(),
-    requestedBy: 'test',
-    type: 'push-users',
-    args: { deviceSerial, upsertDeviceUserIds, deleteDeviceUserIds },
-  });
+  const resultOf = (commandId: string) => commands.resultOf(commandId);
+  const pushUsers = (deviceSerial: string, upsertDeviceUserIds: string[] | null, deleteDeviceUserIds: string[] = []): GatewayCommandV1 =>
+    commands.command({ type: 'push-users', args: { deviceSerial, upsertDeviceUserIds, deleteDeviceUserIds } });
   const events = (serial: string) =>
     (runtime.store.db.prepare('SELECT payload FROM device_event_outbox WHERE device_serial = ? ORDER BY id').all(serial) as { payload: string }[]).map(
       (row) => JSON.parse(row.payload) as { type: string; level?: string; recordsUsed?: number; recordsMax?: number | null },
@@ -79,7 +65,7 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
         ],
       }),
     );
-    results = await collectTopic(TOPICS.gatewayCommandResult.name);
+    commands = await GatewayCommandClient.start(brokers, { tenantId, gatewayId });
     ({ app: gateway, runtime } = await startGateway({
       KAFKA_BROKERS: brokers.join(','),
       GATEWAY_ID: gatewayId,
@@ -96,11 +82,6 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
     insert.run('e1', '0031', 'Asha Rao', 'active');
     insert.run('e2', '0032', '张伟'.repeat(5), 'active'); // 30 bytes of UTF-8: more than a ZK name field holds
     insert.run('e3', '0033', 'Was Here', 'inactive');
-    producer = new ContractProducer(new Kafka({ clientId: 'push-users-test', brokers, logLevel: logLevel.NOTHING }), {
-      source: '/test/sync-coordinator',
-      logger: createRootLogger({ service: 'test', version: 'test', level: 'warn' }),
-    });
-    await producer.connect();
     await runtime.commands.ready();
     // Users are written on the poller's session: wait until the first read has run on it.
     await until('first ZK read', () => (runtime.store.db.prepare('SELECT COUNT(*) AS n FROM punch_outbox WHERE device_serial = ?').get(zkSerial) as { n: number }).n === 1);
@@ -108,8 +89,7 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
-    await results?.stop();
+    await commands?.stop();
     await gateway?.close();
     await zk?.stop();
     await hik?.close();
@@ -118,7 +98,7 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
 
   it('writes ZK users with their roster names and deletes one; a name the device cannot hold makes the result partial', async () => {
     const command = pushUsers(zkSerial, ['0031', '0032', '0040'], ['77']);
-    await producer.publish(TOPICS.gatewayCommand, [command]);
+    await commands.publish(command);
     const result = await resultOf(command.commandId);
     expect(result).toMatchObject({ type: 'push-users', deviceSerial: zkSerial, outcome: 'partial', error: { class: 'user-record-rejected', deviceReturnCode: 'name-too-long' } });
     expect(result.error!.message).toMatch(/^1 of 4 users failed: write 0032: name-too-long \(name is 30 bytes/);
@@ -136,7 +116,7 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
 
   it('writes every active roster user to a Hikvision device when the command names none, and deletes by employeeNo', async () => {
     const command = pushUsers(hikSerial, null, ['900']);
-    await producer.publish(TOPICS.gatewayCommand, [command]);
+    await commands.publish(command);
     expect(await resultOf(command.commandId)).toMatchObject({ deviceSerial: hikSerial, outcome: 'succeeded', error: null });
     expect([...hik.users.persons.values()].map((p) => [p.employeeNo, p.name, p.userType, p.valid?.enable])).toEqual([
       ['0031', 'Asha Rao', 'normal', true],
@@ -148,7 +128,7 @@ describe('push-users to ZK TCP and Hikvision devices over Kafka', () => {
     runtime.store.db.prepare("UPDATE reference_employee SET name = 'Asha R. Menon' WHERE code = '0031'").run();
     hik.users.capacity = hik.users.persons.size;
     const command = pushUsers(hikSerial, ['0031', '0050']);
-    await producer.publish(TOPICS.gatewayCommand, [command]);
+    await commands.publish(command);
     expect(await resultOf(command.commandId)).toMatchObject({ outcome: 'partial', error: { class: 'device-return-code', deviceReturnCode: 'user-num-exceed-limit' } });
     expect(hik.users.persons.get('0031')).toMatchObject({ name: 'Asha R. Menon', valid: expect.objectContaining({ enable: true }) });
     expect(hik.users.persons.has('0050')).toBe(false);
