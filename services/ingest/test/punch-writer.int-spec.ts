@@ -92,4 +92,54 @@ describe('PunchWriter on real Postgres', () => {
     expect(retry).toMatchObject({ inserted: 0, redelivered: 10, duplicates: 0 });
     expect(retry.accepted.map((a) => a.json).sort()).toEqual(first.accepted.map((a) => a.json).sort());
   });
+  it('stores every field of the punch exactly as it arrived (quotes, braces, backslashes, multi-byte text, NULLs, flags, instants with microseconds)', async () => {
+    const tenantId = `writer-fields-${uniqueSuffix()}`;
+    const base = aRawPunch({ tenantId, deviceSerial: 'DEV"{q,}\\\\', deviceUserId: '0012', localTime: '2024-10-27T02:30:00', timeZone: 'Europe/Berlin' });
+    const punch = {
+      ...base,
+      directionRaw: null,
+      verifyModeRaw: null,
+      workCode: '7',
+      deviceCursor: '9007199254740993',
+      receivedAt: '2024-10-27T01:31:02.123456Z',
+      flags: { clockSuspect: true, dstAmbiguous: true, dstGap: false },
+      raw: 'Zoë 👍\t{x,"y"}\tNULL',
+    };
+    const result = await newWriter().write(at(3, 7, [punch]));
+    expect(result).toMatchObject({ inserted: 1, duplicates: 0 });
+    const [row] = (await dataSource.query(
+      `SELECT tenant_id, device_serial, device_user_id, local_time::text AS local_time, event_id::text AS event_id, site_id, gateway_id,
+              protocol, time_zone, punched_at, direction, direction_raw, verify_mode, verify_mode_raw, work_code, source,
+              to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at, device_cursor, flags, raw,
+              to_char(first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first_seen_at, origin_partition, origin_offset::text AS origin_offset
+       FROM ingest.punches WHERE tenant_id = $1`,
+      [tenantId],
+    )) as Record<string, unknown>[];
+    expect(row).toEqual({
+      tenant_id: tenantId,
+      device_serial: 'DEV"{q,}\\\\',
+      device_user_id: '0012',
+      local_time: '2024-10-27 02:30:00',
+      event_id: punch.eventId,
+      site_id: punch.siteId,
+      gateway_id: punch.gatewayId,
+      protocol: punch.protocol,
+      time_zone: 'Europe/Berlin',
+      punched_at: new Date(punch.punchedAt),
+      direction: punch.direction,
+      direction_raw: null,
+      verify_mode: punch.verifyMode,
+      verify_mode_raw: null,
+      work_code: '7',
+      source: punch.source,
+      received_at: '2024-10-27T01:31:02.123456Z',
+      device_cursor: '9007199254740993',
+      flags: { clockSuspect: true, dstAmbiguous: true, dstGap: false },
+      raw: punch.raw,
+      first_seen_at: '2024-10-27T01:31:02.123456Z',
+      origin_partition: 3,
+      origin_offset: '7',
+    });
+    expect(PunchAcceptedV1Schema.parse(JSON.parse(result.accepted[0]!.json))).toMatchObject({ raw: punch.raw, deviceSerial: punch.deviceSerial, firstSeenAt: punch.receivedAt });
+  });
 });
