@@ -22,14 +22,14 @@ export interface PunchIdentity {
   readonly localTime: string;
 }
 
-// Unpaired UTF-16 surrogates become U+FFFD in UTF-8, so two different strings could encode to the same bytes.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function lengthPrefixed(field: keyof PunchIdentity, value: string): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new InvalidPunchIdentityError(field, 'must be a non-empty string');
   }
-  if (LONE_SURROGATE.test(value)) {
+  // Unpaired UTF-16 surrogates become U+FFFD in UTF-8, so two different strings could encode to the same bytes.
+  // (isWellFormed is the built-in test for exactly that; a regex with look-behind cost ~0.3 µs per field.)
+  if (!value.isWellFormed()) {
     throw new InvalidPunchIdentityError(field, 'contains an unpaired UTF-16 surrogate');
   }
   // Lone surrogates are refused above, so this is exactly the length of the value's UTF-8 encoding.
@@ -67,21 +67,11 @@ export function punchIdentityKey(identity: PunchIdentity): string {
  * punch arriving by push, pull, backfill or through two gateways gets the same id (DESIGN.md section 3.2).
  */
 export function punchEventId(identity: PunchIdentity): string {
-  const key = punchIdentityKey(identity);
-  let id = recentIds.get(key);
-  if (id === undefined) {
-    id = uuidV5(key);
-    // A bounded memo: a punch's id is derived again and again on its way (gateway build, the producer's
-    // contract check, ingest's decode, the accepted event's check), and SHA-1 showed up in profiles. Clearing
-    // when full keeps memory flat (about 64k short strings) without LRU bookkeeping.
-    if (recentIds.size >= RECENT_IDS_MAX) recentIds.clear();
-    recentIds.set(key, id);
-  }
-  return id;
+  // NOTE: no memo. A 64k-entry memo of recent ids (the gateway derives a punch's id several times) cost ingest,
+  // where every id is new, ~4 µs per message: map churn and survivors promoted for the GC (measured with
+  // over 100k distinct identities: 6.6 -> 2.2 µs per derivation); a hit saved only the ~1 µs of hashing.
+  return uuidV5(punchIdentityKey(identity));
 }
-
-const RECENT_IDS_MAX = 65_536;
-const recentIds = new Map<string, string>();
 
 const NAMESPACE_BYTES = Buffer.from(PUNCH_EVENT_ID_NAMESPACE.replaceAll('-', ''), 'hex');
 

@@ -36,6 +36,8 @@ export function canonicalLocalTime(input: string): string {
   if (typeof input !== 'string') {
     throw new InvalidLocalTimeError(String(input), 'not a string');
   }
+  // Fast path: already canonical (what every validated punch carries), so one test instead of a match and a test.
+  if (LOCAL_TIME_PATTERN.test(input)) return input;
   const match = INPUT_SHAPE.exec(input);
   if (!match) {
     throw new InvalidLocalTimeError(input, 'expected YYYY-MM-DD HH:mm:ss or YYYY-MM-DDTHH:mm:ss without an offset');
