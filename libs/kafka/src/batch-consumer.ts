@@ -5,10 +5,15 @@ import type { ContractProducer } from './contract-producer';
 import { isRetriableError, PoisonMessageError } from './errors';
 import type { KafkaMetrics } from './kafka-metrics';
 import type { KafkaLogger } from './logger';
-import { decodeValue, headersToStrings } from './message-codec';
+import { decodeValueAndText, headersToStrings } from './message-codec';
 
 export interface ConsumedMessage<V> {
   value: V;
+  /**
+   * The value's JSON text as received, when parsing it gives exactly `value` (the compiled check vouched for
+   * it; see decodeValueAndText); null when zod built `value`. Only with `compiledValidation`.
+   */
+  json: string | null;
   key: string | null;
   headers: Record<string, string>;
   topic: string;
@@ -289,8 +294,10 @@ export class BatchConsumer<C extends TopicContract> {
     const poison: PoisonEntry[] = [];
     for (const message of messages) {
       try {
+        const { value, text } = decodeValueAndText(this.options.contract, message.value, this.fastCheck);
         valid.push({
-          value: decodeValue(this.options.contract, message.value, this.fastCheck),
+          value,
+          json: text,
           key: message.key?.toString() ?? null,
           // Decoded on first read: most handlers never look at the headers, and six Buffer-to-string
           // conversions per message showed in ingest's profile. An own enumerable getter, so spreads keep it.

@@ -58,14 +58,29 @@ export function cloudEventHeaders(contract: TopicContract, id: string, options: 
  * whatever it does not vouch for is parsed by the contract's zod schema.
  */
 export function decodeValue<C extends TopicContract>(contract: C, raw: Buffer | null, fastCheck?: ContractCheck | null): TopicValue<C> {
+  return decodeValueAndText(contract, raw, fastCheck).value;
+}
+
+/**
+ * decodeValue, plus the JSON text the value was parsed from when that text stands for the value exactly: the
+ * fast check vouched that the parsed JSON is the value unchanged (`text` is null when zod built the value,
+ * which may differ from what was sent). A consumer that forwards the value can reuse the text instead of
+ * serialising the value again.
+ */
+export function decodeValueAndText<C extends TopicContract>(
+  contract: C,
+  raw: Buffer | null,
+  fastCheck?: ContractCheck | null,
+): { value: TopicValue<C>; text: string | null } {
   if (raw === null) throw new PoisonMessageError('missing-value', 'message has no value (tombstone)');
+  const text = raw.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(raw.toString('utf8'));
+    json = JSON.parse(text);
   } catch (error) {
     throw new PoisonMessageError('invalid-json', (error as Error).message);
   }
-  if (fastCheck && fastCheck(json)) return json as TopicValue<C>;
+  if (fastCheck && fastCheck(json)) return { value: json as TopicValue<C>, text };
   const parsed = contract.schema.safeParse(json);
   if (!parsed.success) {
     throw new PoisonMessageError(
@@ -76,7 +91,7 @@ export function decodeValue<C extends TopicContract>(contract: C, raw: Buffer | 
         .join('; '),
     );
   }
-  return parsed.data as TopicValue<C>;
+  return { value: parsed.data as TopicValue<C>, text: null };
 }
 
 /** Kafka headers arrive as Buffers (or arrays of them); we only use single string values. */

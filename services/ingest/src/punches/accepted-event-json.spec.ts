@@ -52,4 +52,22 @@ describe(acceptedEventJson.name, () => {
       { numRuns: 400 },
     );
   });
+  it('appends to the received text: the same bytes for a canonical text, the same JSON for any other formatting', () => {
+    // Another producer's text: keys in another order, whitespace around tokens and after the object.
+    const reformatted = (raw: PunchRawV1, seed: number) => {
+      const entries = Object.entries(raw);
+      const rotated = [...entries.slice(seed % entries.length), ...entries.slice(0, seed % entries.length)];
+      const space = ' \n\t'.slice(0, 1 + (seed % 3));
+      return `${space}{${rotated.map(([k, v]) => `${space}${JSON.stringify(k)}${space}:${JSON.stringify(v)}`).join(`,${space}`)}${space}}${space}`;
+    };
+    fc.assert(
+      fc.property(rawPunch, instant, fc.nat(), (raw, acceptedAt, seed) => {
+        const expected = acceptPunch(raw, { acceptedAt, firstSeenAt: raw.receivedAt });
+        expect(acceptedEventJson(raw, acceptedAt, raw.receivedAt, JSON.stringify(raw))).toBe(JSON.stringify(expected));
+        const fromOther = acceptedEventJson(raw, acceptedAt, raw.receivedAt, reformatted(raw, seed));
+        expect(JSON.parse(fromOther)).toEqual(JSON.parse(JSON.stringify(expected)));
+      }),
+      { numRuns: 400 },
+    );
+  });
 });

@@ -66,7 +66,7 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
       sessionTimeoutMs: config.INGEST_SESSION_TIMEOUT_MS,
       handler: async (messages) => {
         const stopTimer = insertLatency.startTimer();
-        const result = await writer.write(messages.map((m) => ({ punch: m.value, partition: m.partition, offset: m.offset })));
+        const result = await writer.write(messages.map((m) => ({ punch: m.value, json: m.json, partition: m.partition, offset: m.offset })));
         stopTimer();
         inserted.inc(result.inserted);
         duplicates.inc(result.duplicates);

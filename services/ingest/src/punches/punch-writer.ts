@@ -7,6 +7,8 @@ import { acceptedEventJson } from './accepted-event-json';
 /** A raw punch and the Kafka message it came in (its origin). */
 export interface IncomingPunch {
   punch: PunchRawV1;
+  /** The punch's JSON text as received, if parsing it gives exactly `punch` (see acceptedEventJson). */
+  json?: string | null;
   partition: number;
   offset: string;
 }
@@ -142,9 +144,9 @@ export class PunchWriter {
       if (row.accepted_at !== null && row.first_seen_at !== null) {
         // Re-publish exactly what the first attempt would have sent.
         redelivered++;
-        json = acceptedEventJson(punch, InstantSchema.parse(row.accepted_at), InstantSchema.parse(row.first_seen_at));
+        json = acceptedEventJson(punch, InstantSchema.parse(row.accepted_at), InstantSchema.parse(row.first_seen_at), first.json);
       } else {
-        json = acceptedEventJson(punch, acceptedAt, firstSeenAt);
+        json = acceptedEventJson(punch, acceptedAt, firstSeenAt, first.json);
       }
       // The accepted topic keys a punch as the raw one does (tenant:device; accepted-event-json.spec.ts checks).
       return { key: TOPICS.punchRaw.key(punch), json, id: punch.eventId };
