@@ -10,3 +10,4 @@ export * from './batch-consumer';
 export * from './topic-admin';
 export * from './kafka-health-probe';
 export * from './compiled-contract-check';
+export { installFastFetchDecoding, type InstallFastFetchDecodingResult } from './fast-fetch-decoding';

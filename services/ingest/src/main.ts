@@ -1,10 +1,15 @@
 import 'reflect-metadata';
+import { installFastFetchDecoding } from '@attendance/kafka';
 import { bootstrapService, createRootLogger, runMain } from '@attendance/observability';
 import { AppModule } from './app.module';
 import { loadIngestConfig } from './config/ingest.config';
 
+// First, before any consumer fetches: kafkajs loads its record batch decoder on the first fetch and keeps it.
+// Decoding fetched punches was ~6 µs per message of ingest's main thread with kafkajs's own (see the file).
+const fastFetchDecoding = installFastFetchDecoding();
 const config = loadIngestConfig(process.env);
 const logger = createRootLogger({ service: 'ingest', version: config.SERVICE_VERSION, level: config.LOG_LEVEL });
+if (!fastFetchDecoding.installed) logger.warn({ reason: fastFetchDecoding.reason }, "kafkajs's own fetch decoding stays in use");
 
 runMain(logger, () =>
   bootstrapService({
