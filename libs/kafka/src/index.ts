@@ -11,3 +11,4 @@ export * from './topic-admin';
 export * from './kafka-health-probe';
 export * from './compiled-contract-check';
 export { installFastFetchDecoding, type InstallFastFetchDecodingResult } from './fast-fetch-decoding';
+export * from './request-queue-fix';

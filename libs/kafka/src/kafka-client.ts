@@ -1,12 +1,16 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaConnectionConfig } from './kafka-config';
 import type { KafkaLogger } from './logger';
+import { installRequestQueueFix } from './request-queue-fix';
 
 /**
  * Creates the kafkajs client. This file and the two wrappers beside it are the only places that know the
  * client library (DESIGN.md section 8: a move to another client touches one library).
  */
 export function createKafkaClient(config: KafkaConnectionConfig, logger: KafkaLogger): Kafka {
+  // Every client of the process shares kafkajs's RequestQueue; the fix replaces its idle 1 ms timer loop.
+  const fix = installRequestQueueFix();
+  if (!fix.installed) logger.warn({ reason: fix.reason }, "kafkajs's request queue keeps its idle timer loop");
   return new Kafka({ ...kafkaClientOptions(config), logCreator: () => (entry: LogEntry) => bridgeKafkaLog(logger, entry) });
 }
 

@@ -1,4 +1,5 @@
 import { FAST_PRODUCE_ENCODING_SOURCE } from './fast-produce-encoding-source';
+import { REQUEST_QUEUE_FIX_SOURCE } from './request-queue-fix';
 
 /**
  * `createPublishMessages(fastEncoding)` → `publishMessages(request)` → `{ messages, bytes }`: the kafkajs messages
@@ -105,6 +106,8 @@ export const PRODUCER_THREAD_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 ${FAST_PRODUCE_ENCODING_SOURCE}
 const fastEncoding = installFastProduceEncoding(workerData.kafkajsPath);
+${REQUEST_QUEUE_FIX_SOURCE}
+const requestQueueFix = installRequestQueueFix(workerData.kafkajsPath);
 const { Kafka, Partitioners } = require(workerData.kafkajsPath);
 
 const post = (message) => parentPort.postMessage(message);
@@ -128,6 +131,9 @@ const kafka = new Kafka({
 const createPartitioner = fastEncoding.installed
   ? fastEncoding.createKeyHashPartitioner(Partitioners.DefaultPartitioner)
   : Partitioners.DefaultPartitioner;
+if (!requestQueueFix.installed) {
+  post({ type: 'log', level: 2, namespace: 'ProducerThread', log: { message: "kafkajs's request queue keeps its idle timer loop: " + requestQueueFix.reason } });
+}
 if (!fastEncoding.installed) {
   post({ type: 'log', level: 2, namespace: 'ProducerThread', log: { message: 'using stock kafkajs encoding: ' + fastEncoding.reason } });
 }
