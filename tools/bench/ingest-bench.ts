@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     replicas: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
+    /** Rows per baseline statement and ingest's INGEST_MAX_BATCH. */
+    batch: { type: 'string', default: '2000' },
     /** ingest's INGEST_ACCEPTED_PRODUCER: `thread` (default) or `inline`, to compare the two in one session. */
     'accepted-producer': { type: 'string', default: 'thread' },
   },
@@ -48,7 +50,7 @@ const STEADY_RATE = Number(args['steady-rate']);
 const STEADY_SECONDS = Number(args['steady-seconds']);
 const REPLICAS = Number(args.replicas);
 const ROUNDS = Number(args.rounds);
-const BATCH = 2000;
+const BATCH = Number(args.batch);
 /** Raw-topic partitions, and ingest's partitionsConsumedConcurrently (and the baseline's connections). */
 const CONCURRENCY = Number(args.partitions);
 const root = repoRoot();
