@@ -36,7 +36,8 @@ function testTopic() {
   });
 }
 
-describe(BatchConsumer.name, () => {
+// Every behaviour holds with the handler awaited before kafkajs fetches on, and with it overlapping the next fetch.
+describe.each([false, true])(`${BatchConsumer.name} (overlapFetchWithHandler: %s)`, (overlapFetchWithHandler) => {
   let kafka: Kafka;
   let producer: ContractProducer;
   const consumers: BatchConsumer<ReturnType<typeof testTopic>>[] = [];
@@ -71,6 +72,7 @@ describe(BatchConsumer.name, () => {
       dlqProducer: producer,
       logger: silentKafkaLogger,
       retry,
+      overlapFetchWithHandler,
       ...(maxBatchSize ? { maxBatchSize } : {}),
     });
     consumers.push(consumer);
@@ -241,6 +243,30 @@ describe(BatchConsumer.name, () => {
     expect(handledTimes('c')).toBe(2);
     expect(calls.flat().lastIndexOf('c')).toBeLessThan(calls.flat().lastIndexOf('e'));
     expect(calls.flat().slice(-4)).toEqual(['c', 'd', 'e', 'f']);
+    expect(consumer.dependencyProblem()).toBeNull();
+  });
+
+  it('retries a batch whose handler failed, then handles the batches after it once each, in order', async () => {
+    const calls: string[][] = [];
+    let failed = false;
+    const { topic, groupId, consumer } = await setUp(
+      async (messages) => {
+        const ids = messages.map((m) => m.value.id);
+        calls.push(ids);
+        if (ids[0] === 'c' && !failed) {
+          failed = true;
+          throw new DependencyUnavailableError('postgres'); // e.g. the write of this batch failed
+        }
+      },
+      undefined,
+      2,
+    );
+    await producer.publish(topic, ['a', 'b', 'c', 'd', 'e', 'f'].map((id, n) => ({ id, n })));
+    await consumer.start();
+
+    await waitFor(async () => (await committedOffset(topic.name, groupId)) === '6', { description: 'offset 6 committed', timeoutMs: 30_000 });
+    // The failed batch is handled again; nothing before it comes back, nothing after it is handled before it.
+    expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['c', 'd'], ['e', 'f']]);
     expect(consumer.dependencyProblem()).toBeNull();
   });
 

@@ -51,6 +51,16 @@ export interface BatchConsumerOptions<C extends TopicContract> {
   // the back-off, so the handler must be idempotent for a batch whose first phase already committed (as it must
   // be for redelivery after a crash anyway).
   /**
+   * Hand a partition's slice to the handler in the background and return to kafkajs at once, so that the next
+   * fetch and decode overlap this slice's handler (without it kafkajs fetches only after every handler of the
+   * previous fetch returned, and the machine idles meanwhile). Per partition, slices are still handled one at a
+   * time and in order (a slice waits for the previous one's handler before it is handed over), and committed
+   * only after their handler and completion, in order. A retriable failure seeks the partition back to the
+   * failed slice (everything after it is fetched and handled again) and pauses it for the back-off, as a failed
+   * completion does. Off by default; ingest turns it on.
+   */
+  overlapFetchWithHandler?: boolean;
+  /**
    * Validate with a check compiled from the contract's schema (compileContractCheck), falling back to zod for
    * any value it does not vouch for. Off by default; for consumers where validation is a measured cost.
    */
@@ -95,6 +105,8 @@ interface PartitionPipeline {
   tail: Promise<boolean>;
   /** Bumped by a rewind, so that batches of before the rewind never commit. */
   epoch: number;
+  /** With overlapFetchWithHandler: settles once the last slice handed over has been handled (never rejects). */
+  handled?: Promise<void>;
 }
 
 /**
@@ -154,7 +166,7 @@ export class BatchConsumer<C extends TopicContract> {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     // Batches still finishing in the background get a chance to commit; whatever does not is redelivered.
-    const drained = Promise.all([...this.pipelines.values()].map((p) => p.tail));
+    const drained = Promise.all([...this.pipelines.values()].flatMap((p) => [p.handled, p.tail]));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await this.consumer.disconnect();
   }
@@ -191,6 +203,11 @@ export class BatchConsumer<C extends TopicContract> {
       const epochAtStart = this.pipelines.get(partition)?.epoch ?? 0;
       const slice = batch.messages.slice(start, start + sliceSize);
       const { valid, poison } = this.decode(slice, topic, partition);
+      if (this.options.overlapFetchWithHandler) {
+        if (!(await this.handOver(payload, epochAtStart, slice, valid, poison))) return;
+        await heartbeat();
+        continue;
+      }
       const started = process.hrtime.bigint();
       let completion: Promise<void> | null = null;
       try {
@@ -224,6 +241,62 @@ export class BatchConsumer<C extends TopicContract> {
       }
       await heartbeat();
     }
+  }
+
+  /**
+   * overlapFetchWithHandler: waits until the partition's previous slice has been handled, then resolves this
+   * slice's offsets (so kafkajs fetches on) and handles it in the background: handler, dead letters, then the
+   * in-order commit of finishInOrder. Returns false if the partition was rewound meanwhile (the caller stops;
+   * nothing of this slice was resolved, and the seek refetches it).
+   */
+  private async handOver(
+    payload: EachBatchPayload,
+    epochAtStart: number,
+    slice: KafkaMessage[],
+    valid: ConsumedMessage<TopicValue<C>>[],
+    poison: PoisonEntry[],
+  ): Promise<boolean> {
+    const { batch, resolveOffset, pause, commitOffsetsIfNecessary } = payload;
+    const { topic, partition } = batch;
+    const group = this.options.groupId;
+    const pipeline = this.pipelines.get(partition) ?? { tail: Promise.resolve(true), epoch: 0 };
+    this.pipelines.set(partition, pipeline);
+    // NOTE: one slice handled at a time per partition: this one waits (decoded) while the previous is handled,
+    // which is the overlap; waiting any further ahead would only hold more fetched data in memory.
+    await pipeline.handled;
+    if (pipeline.epoch !== epochAtStart || !this.running) return false;
+    const firstOffset = slice[0]!.offset;
+    const lastOffset = slice[slice.length - 1]!.offset;
+    resolveOffset(lastOffset);
+    const commit = () => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+    const handle = async () => {
+      const started = process.hrtime.bigint();
+      let completion: Promise<void> | null = null;
+      try {
+        if (valid.length > 0) {
+          const applied = await this.applyIsolatingPoison(valid, slice);
+          poison.push(...applied.poison);
+          completion = applied.completion;
+        }
+        // TRICKY: the DLQ write must be acknowledged before the offset moves past the poison message
+        if (poison.length > 0) await this.deadLetter(poison, topic, partition);
+      } catch (error) {
+        this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'retry' }, seconds(started));
+        // Its offsets (and maybe later ones) were resolved: seek back to it, as for a failed completion.
+        if (pipeline.epoch === epochAtStart) this.rewind(pipeline, partition, topic, firstOffset, error, pause);
+        return;
+      }
+      this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'ok' }, seconds(started));
+      this.options.metrics?.batchSize.observe({ topic, group }, slice.length);
+      // Queues the commit behind the earlier slices' completions and, as without the overlap, waits for the
+      // previous slice's completion: the next slice is handled while this one's completion runs, no further
+      // ahead (a publish that cannot finish must not let writes pile up behind it).
+      await this.finishInOrder(partition, epochAtStart, topic, firstOffset, completion ?? Promise.resolve(), commit, pause);
+    };
+    pipeline.handled = handle().catch((error: unknown) => {
+      this.options.logger.error({ err: error, topic, partition }, 'slice handling failed unexpectedly');
+    });
+    return true;
   }
 
   /**
