@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '2000' },
     /** ingest's INGEST_ACCEPTED_PRODUCER: `thread` (default) or `inline`, to compare the two in one session. */
     'accepted-producer': { type: 'string', default: 'thread' },
+    /** ingest's INGEST_OVERLAP_FETCH: `true` (default) or `false`. */
+    'overlap-fetch': { type: 'string', default: 'true' },
   },
 });
 const TOTAL = Number(args.messages);
@@ -312,7 +314,7 @@ async function main(): Promise<void> {
   const setup: Setup = {
     brokerPid: broker.pid,
     pipelineUrl,
-    common: { KAFKA_BROKERS: brokers.join(','), LOG_LEVEL: 'warn', HOST: '127.0.0.1', INGEST_PARTITION_CONCURRENCY: String(CONCURRENCY), INGEST_MAX_BATCH: String(BATCH), INGEST_ACCEPTED_PRODUCER: args['accepted-producer'] },
+    common: { KAFKA_BROKERS: brokers.join(','), LOG_LEVEL: 'warn', HOST: '127.0.0.1', INGEST_PARTITION_CONCURRENCY: String(CONCURRENCY), INGEST_MAX_BATCH: String(BATCH), INGEST_ACCEPTED_PRODUCER: args['accepted-producer'], INGEST_OVERLAP_FETCH: args['overlap-fetch'] },
   };
 
   const baselineRounds: Awaited<ReturnType<typeof baseline>>[] = [];

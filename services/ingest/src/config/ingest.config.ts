@@ -14,6 +14,11 @@ const ingestEnvSchema = kafkaEnvSchema.extend({
   /** How long a crashed instance holds its partitions before the group moves them to the others. */
   INGEST_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(30000),
   INGEST_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  /**
+   * Fetch and decode a partition's next batch while its current batch is written (BatchConsumer
+   * overlapFetchWithHandler); false waits for the write before kafkajs fetches again.
+   */
+  INGEST_OVERLAP_FETCH: booleanFromEnv.default(true),
   /** Daily partitions created ahead of time; older days are created on demand when a backfill needs them. */
   INGEST_PARTITIONS_AHEAD_DAYS: z.coerce.number().int().min(1).max(60).default(7),
   /** Drop partitions (whole days of punches) older than this; 0 keeps everything. */

@@ -63,9 +63,9 @@ export class PunchIngestion implements OnApplicationBootstrap, BeforeApplication
       // A raw punch is ~1.6 KB on the wire with its headers: fetch enough for a full batch (2 MB gave 1,300).
       maxBytesPerPartition: config.INGEST_MAX_BATCH * 2048,
       partitionsConsumedConcurrently: config.INGEST_PARTITION_CONCURRENCY,
-      // The next fetch and decode overlap a batch's Postgres write (bench:ingest: the machine sat ~14% idle
-      // while kafkajs waited for every handler of a fetch before fetching again).
-      overlapFetchWithHandler: true,
+      // The next fetch and decode overlap a batch's Postgres write (kafkajs otherwise fetches only after every
+      // handler of the previous fetch returned).
+      overlapFetchWithHandler: config.INGEST_OVERLAP_FETCH,
       sessionTimeoutMs: config.INGEST_SESSION_TIMEOUT_MS,
       handler: async (messages) => {
         const stopTimer = insertLatency.startTimer();
