@@ -26,6 +26,7 @@ import { mainThreadCpuSeconds, percentile, progress, readMetric, startServicePro
  * this is a shared 2-core VM whose speed drifts by ±20% within minutes (CPU steal), and a baseline and a
  * pipeline phase measured once each, a minute apart, gave ratios from 0.50 to 0.70 for the same code.
  * Interleaving the phases and taking medians compares the two under the same conditions.
+ * Before the rounds, a smaller warm-up round of both phases that is not counted (see main).
  * Then once: latency, new punches published at a steady rate; publish → committed row, p50/p99.
  * Starts its own throw-away Kafka broker; uses DATABASE_URL's server (default local) with bench databases.
  */
@@ -58,11 +59,11 @@ const CONCURRENCY = Number(args.partitions);
 const root = repoRoot();
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-function makeMessages(tenantId: string): PunchRawV1[] {
-  const unique = uniquePunches(tenantId, Math.round(TOTAL * (1 - DUPLICATE_RATIO)));
+function makeMessages(tenantId: string, total = TOTAL): PunchRawV1[] {
+  const unique = uniquePunches(tenantId, Math.round(total * (1 - DUPLICATE_RATIO)));
   const all = [...unique];
   let seed = 7;
-  while (all.length < TOTAL) {
+  while (all.length < total) {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     all.splice(seed % all.length, 0, unique[seed % unique.length]!);
   }
@@ -320,6 +321,15 @@ async function main(): Promise<void> {
   const baselineRounds: Awaited<ReturnType<typeof baseline>>[] = [];
   const pipelineRounds: PipelineRound[] = [];
   let uniqueTotal = 0;
+  // Warm-up, not counted: a fresh broker JIT-compiles its produce and fetch paths during its first minute, which
+  // showed as 11-15 µs of broker CPU per message in a first round against 6-10 in later ones; Postgres and the
+  // page cache warm up alike for both phases.
+  const warmUp = makeMessages('bench-warmup', Math.round(TOTAL / 5));
+  progress(`warm-up (not counted): baseline and pipeline, ${warmUp.length} messages…`);
+  await baseline(baselineUrl, warmUp);
+  for (let i = 0; i < warmUp.length; i += 5000) await producer.publish(TOPICS.punchRaw, warmUp.slice(i, i + 5000));
+  await pipelineRound(setup, warmUp.length);
+
   for (let round = 1; round <= ROUNDS; round++) {
     const messages = makeMessages(`bench-tenant-${round}`);
     uniqueTotal += new Set(messages.map((m) => m.eventId)).size;
