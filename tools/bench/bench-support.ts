@@ -14,9 +14,19 @@ export function progress(message: string): void {
 
 /** Reads a Prometheus counter/gauge (first sample, no labels) from a /metrics page. */
 export async function readMetric(metricsUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  return (await readMetrics(metricsUrl, [name]))[0]!;
+}
+
+/**
+ * Several counters/gauges from ONE scrape of a /metrics page. A scrape costs the measured service CPU (the
+ * registry is rendered, process stats are read), so a polling loop should take what it needs from one.
+ */
+export async function readMetrics(metricsUrl: string, names: readonly string[]): Promise<number[]> {
+  const lines = (await (await fetch(metricsUrl)).text()).split('\n');
+  return names.map((name) => {
+    const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  });
 }
 
 /** Starts a built service bundle as a child process and waits for /health/ready. */

@@ -13,7 +13,7 @@ import { startKafkaBroker } from '../infra/kafka-broker';
 import { findFreePort } from '../infra/ports';
 import { dropDatabase, withDatabase } from '../infra/postgres';
 import { repoRoot } from '../infra/repo-root';
-import { mainThreadCpuSeconds, percentile, progress, readMetric, startServiceProcess, stopProcess } from './bench-support';
+import { mainThreadCpuSeconds, percentile, progress, readMetric, readMetrics, startServiceProcess, stopProcess } from './bench-support';
 
 /**
  * `npm run bench:ingest`: ingest throughput against a raw Postgres baseline, in one run, on this machine.
@@ -202,7 +202,9 @@ interface Setup {
   pipelineUrl: string;
 }
 
-async function startReplicas(setup: Setup): Promise<{ replicas: ChildProcess[]; sumMetric: (name: string) => Promise<number> }> {
+async function startReplicas(
+  setup: Setup,
+): Promise<{ replicas: ChildProcess[]; sumMetric: (name: string) => Promise<number>; consumed: () => Promise<number> }> {
   // Replicas share the consumer group (partitions are split between them), as ingest scales in production.
   const replicas = await Promise.all(
     Array.from({ length: REPLICAS }, (_, i) =>
@@ -216,13 +218,17 @@ async function startReplicas(setup: Setup): Promise<{ replicas: ChildProcess[]; 
   );
   const metricsUrls = replicas.map((_, i) => `http://127.0.0.1:${3912 + i}/metrics`);
   const sumMetric = async (name: string) => (await Promise.all(metricsUrls.map((url) => readMetric(url, name)))).reduce((a, b) => a + b, 0);
-  return { replicas, sumMetric };
+  /** Inserted + duplicates, one scrape per replica: this is polled while the pipeline runs. */
+  const consumed = async () =>
+    (await Promise.all(metricsUrls.map((url) => readMetrics(url, ['ingest_punches_inserted_total', 'ingest_punches_duplicate_total']))))
+      .flat()
+      .reduce((a, b) => a + b, 0);
+  return { replicas, sumMetric, consumed };
 }
 
 /** One pipeline round: the messages are already on the raw topic; fresh ingest replicas consume them all. */
 async function pipelineRound(setup: Setup, messageCount: number): Promise<PipelineRound> {
-  const { replicas, sumMetric } = await startReplicas(setup);
-  const consumed = async () => (await sumMetric('ingest_punches_inserted_total')) + (await sumMetric('ingest_punches_duplicate_total'));
+  const { replicas, sumMetric, consumed } = await startReplicas(setup);
   let firstAt = 0;
   // ingest's own CPU (user + system, all threads) over the pipeline phase: unlike the rate, this hardly depends
   // on what else the shared machine is doing, so it is the figure to compare between runs and changes.
