@@ -36,7 +36,13 @@ const { values: args } = parseArgs({
     'duplicate-ratio': { type: 'string', default: '0.2' },
     'steady-rate': { type: 'string', default: '2000' },
     'steady-seconds': { type: 'string', default: '20' },
-    replicas: { type: 'string', default: '1' },
+    /**
+     * ingest processes sharing the consumer group. Default 3, as deployed (k8s/overlays/prod runs 3 ingest
+     * replicas, one per raw-topic partition here), on the same two cores. `--replicas 1` measures one process
+     * consuming all partitions: on this machine ~20k msgs/s, ratio ~0.6, where 3 replicas give ~30-35k; the
+     * single process spends more CPU per message, Postgres included (see the README).
+     */
+    replicas: { type: 'string', default: '3' },
     partitions: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     /** Rows per baseline statement and ingest's INGEST_MAX_BATCH. */
