@@ -270,6 +270,39 @@ describe.each([false, true])(`${BatchConsumer.name} (overlapFetchWithHandler: %s
     expect(consumer.dependencyProblem()).toBeNull();
   });
 
+  it('when a batch fails while the one before it is still completing and then fails too, delivers both again', async () => {
+    const calls: string[][] = [];
+    let completionFailed = false;
+    let handlerFailed = false;
+    const { topic, groupId, consumer } = await setUp(
+      async (messages) => {
+        const ids = messages.map((m) => m.value.id);
+        calls.push(ids);
+        if (ids[0] === 'a' && !completionFailed) {
+          completionFailed = true;
+          // The rows are written, the publish fails later, after the next batch's handler has failed.
+          return { completion: new Promise<void>((_, reject) => setTimeout(() => reject(new DependencyUnavailableError('kafka')), 400)) };
+        }
+        if (ids[0] === 'c' && !handlerFailed) {
+          handlerFailed = true;
+          throw new DependencyUnavailableError('postgres');
+        }
+        return { completion: Promise.resolve() };
+      },
+      undefined,
+      2,
+    );
+    await producer.publish(topic, ['a', 'b', 'c', 'd', 'e', 'f'].map((id, n) => ({ id, n })));
+    await consumer.start();
+
+    await waitFor(async () => (await committedOffset(topic.name, groupId)) === '6', { description: 'offset 6 committed', timeoutMs: 30_000 });
+    // 'a' and 'b' must come back: their completion failed, so nothing may commit past them before they complete.
+    const handledTimes = (id: string) => calls.filter((ids) => ids.includes(id)).length;
+    expect(handledTimes('a')).toBe(2);
+    expect(handledTimes('c')).toBeGreaterThanOrEqual(2);
+    expect(calls.flat().slice(-6)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
   it('gives the handler the headers as strings, also in a spread copy of the message', async () => {
     const seen: { own: Record<string, string>; copy: Record<string, string> }[] = [];
     const { topic, consumer } = await setUp(async (messages) => {

@@ -166,7 +166,11 @@ export class BatchConsumer<C extends TopicContract> {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     // Batches still finishing in the background get a chance to commit; whatever does not is redelivered.
-    const drained = Promise.all([...this.pipelines.values()].flatMap((p) => [p.handled, p.tail]));
+    // (Handling first: a slice being handled adds its commit to the tail only when its handler is done.)
+    const drained = (async () => {
+      await Promise.all([...this.pipelines.values()].map((p) => p.handled));
+      await Promise.all([...this.pipelines.values()].map((p) => p.tail));
+    })();
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await this.consumer.disconnect();
   }
@@ -270,6 +274,8 @@ export class BatchConsumer<C extends TopicContract> {
     resolveOffset(lastOffset);
     const commit = () => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
     const handle = async () => {
+      // The previous slice's commit chain: its completion may still be running when this handler fails.
+      const previousTail = pipeline.tail;
       const started = process.hrtime.bigint();
       let completion: Promise<void> | null = null;
       try {
@@ -282,7 +288,11 @@ export class BatchConsumer<C extends TopicContract> {
         if (poison.length > 0) await this.deadLetter(poison, topic, partition);
       } catch (error) {
         this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'retry' }, seconds(started));
-        // Its offsets (and maybe later ones) were resolved: seek back to it, as for a failed completion.
+        // TRICKY: first let the earlier slices finish. If one of their completions fails, it rewinds to that
+        // earlier slice itself (this one is fetched again after it). Rewinding here first would bump the epoch,
+        // and that slice's failure would then be ignored while this one's later commit covered its offsets:
+        // its accepted events lost. Once they are committed, seek back to this slice, as for a failed completion.
+        await previousTail;
         if (pipeline.epoch === epochAtStart) this.rewind(pipeline, partition, topic, firstOffset, error, pause);
         return;
       }
