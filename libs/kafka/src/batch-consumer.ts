@@ -212,27 +212,18 @@ export class BatchConsumer<C extends TopicContract> {
         await heartbeat();
         continue;
       }
-      const started = process.hrtime.bigint();
-      let completion: Promise<void> | null = null;
+      let completion: Promise<void> | null;
       try {
-        if (valid.length > 0) {
-          const applied = await this.applyIsolatingPoison(valid, slice);
-          poison.push(...applied.poison);
-          completion = applied.completion;
-        }
+        ({ completion } = await this.applySlice(valid, slice, poison, topic));
       } catch (error) {
-        this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'retry' }, seconds(started));
         this.pauseForRetry(pause, partition, error);
         return; // NOTE: nothing resolved or committed, so the same messages are fetched again after resume
       }
-      this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'ok' }, seconds(started));
-      this.options.metrics?.batchSize.observe({ topic, group }, slice.length);
       // TRICKY: the DLQ write must be acknowledged before the offset moves past the poison message
       if (poison.length > 0) await this.deadLetter(poison, topic, partition);
 
       const lastOffset = slice[slice.length - 1]!.offset;
-      const commit = () =>
-        commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+      const commit = commitThrough(commitOffsetsIfNecessary, topic, partition, lastOffset);
       // Resolving moves the fetch position on (the next batch can start); committing is what makes it final.
       resolveOffset(lastOffset);
       const pipeline = this.pipelines.get(partition);
@@ -245,6 +236,35 @@ export class BatchConsumer<C extends TopicContract> {
       }
       await heartbeat();
     }
+  }
+
+  /**
+   * Runs the handler on a slice's valid messages (isolating poison into `poison`) and records its duration.
+   * Resolves with the handler's completion, if any (wrapped: an async function resolving with a promise would
+   * wait for it); rejects with a retriable failure.
+   */
+  private async applySlice(
+    valid: ConsumedMessage<TopicValue<C>>[],
+    slice: KafkaMessage[],
+    poison: PoisonEntry[],
+    topic: string,
+  ): Promise<{ completion: Promise<void> | null }> {
+    const group = this.options.groupId;
+    const started = process.hrtime.bigint();
+    let completion: Promise<void> | null = null;
+    try {
+      if (valid.length > 0) {
+        const applied = await this.applyIsolatingPoison(valid, slice);
+        poison.push(...applied.poison);
+        completion = applied.completion;
+      }
+    } catch (error) {
+      this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'retry' }, seconds(started));
+      throw error;
+    }
+    this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'ok' }, seconds(started));
+    this.options.metrics?.batchSize.observe({ topic, group }, slice.length);
+    return { completion };
   }
 
   /**
@@ -262,7 +282,6 @@ export class BatchConsumer<C extends TopicContract> {
   ): Promise<boolean> {
     const { batch, resolveOffset, pause, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
-    const group = this.options.groupId;
     const pipeline = this.pipelines.get(partition) ?? { tail: Promise.resolve(true), epoch: 0 };
     this.pipelines.set(partition, pipeline);
     // NOTE: one slice handled at a time per partition: this one waits (decoded) while the previous is handled,
@@ -272,22 +291,16 @@ export class BatchConsumer<C extends TopicContract> {
     const firstOffset = slice[0]!.offset;
     const lastOffset = slice[slice.length - 1]!.offset;
     resolveOffset(lastOffset);
-    const commit = () => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+    const commit = commitThrough(commitOffsetsIfNecessary, topic, partition, lastOffset);
     const handle = async () => {
       // The previous slice's commit chain: its completion may still be running when this handler fails.
       const previousTail = pipeline.tail;
-      const started = process.hrtime.bigint();
-      let completion: Promise<void> | null = null;
+      let completion: Promise<void> | null;
       try {
-        if (valid.length > 0) {
-          const applied = await this.applyIsolatingPoison(valid, slice);
-          poison.push(...applied.poison);
-          completion = applied.completion;
-        }
+        ({ completion } = await this.applySlice(valid, slice, poison, topic));
         // TRICKY: the DLQ write must be acknowledged before the offset moves past the poison message
         if (poison.length > 0) await this.deadLetter(poison, topic, partition);
       } catch (error) {
-        this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'retry' }, seconds(started));
         // TRICKY: first let the earlier slices finish. If one of their completions fails, it rewinds to that
         // earlier slice itself (this one is fetched again after it). Rewinding here first would bump the epoch,
         // and that slice's failure would then be ignored while this one's later commit covered its offsets:
@@ -296,8 +309,6 @@ export class BatchConsumer<C extends TopicContract> {
         if (pipeline.epoch === epochAtStart) this.rewind(pipeline, partition, topic, firstOffset, error, pause);
         return;
       }
-      this.options.metrics?.handlerDuration.observe({ topic, group, outcome: 'ok' }, seconds(started));
-      this.options.metrics?.batchSize.observe({ topic, group }, slice.length);
       // Queues the commit behind the earlier slices' completions and, as without the overlap, waits for the
       // previous slice's completion: the next slice is handled while this one's completion runs, no further
       // ahead (a publish that cannot finish must not let writes pile up behind it).
@@ -479,6 +490,11 @@ export class BatchConsumer<C extends TopicContract> {
       this.options.logger.warn({ topic, partition, offset: message.offset, reason, err: error }, 'message dead-lettered');
     }
   }
+}
+
+/** Commits a partition's offset past `lastOffset` (the next offset to consume). */
+function commitThrough(commitOffsetsIfNecessary: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, lastOffset: string) {
+  return () => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
 }
 
 function seconds(startedNs: bigint): number {
